@@ -1,0 +1,44 @@
+# First Line: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FIRSTLINE_MODE ?= demo
+
+.PHONY: run test install lint typecheck bench clean ci messages
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate the SQLite database under var/, load the demo data, serve on :8000
+run: install
+	mkdir -p var
+	$(BIN)/firstline migrate --no-input
+	$(BIN)/firstline demo
+	$(BIN)/firstline serve
+
+## make test: install and run the whole suite (SQLite unless FIRSTLINE_DATABASE_URL is set)
+test: install
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: install
+	FIRSTLINE_MODE=test $(BIN)/mypy
+
+## make bench: run the benchmarks and write docs/benchmarks.md
+bench: install
+	$(BIN)/python -m bench
+
+messages: install
+	cd src/firstline && ../../$(BIN)/django-admin makemessages -l sq -l sr_Latn -l mk -l en --ignore='*/migrations/*'
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*
