@@ -4,8 +4,10 @@ Every page, API endpoint and admin screen asks this module. Each domain register
 its models in its own ``policy.py`` (imported from ``AppConfig.ready``); a model with no rule is
 denied and shows nothing, so a forgotten rule fails closed.
 
-An *actor* is a signed-in user or an organisation's API key (see ``accounts.apikeys``); both
-expose ``organisation_id``, ``role``, ``clearance`` and ``has_scope(action)``.
+An *actor* is a signed-in user or an organisation's API key (see ``accounts``); both expose
+``organisation_id``, ``role``, ``clearance`` and ``has_scope(scope)``, where a scope is
+``"<app_label>.<action>"`` (``"directory.view"``, ``"audit.view"``). A user has every scope
+their role allows; an API key only those it was issued with.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class Actor(Protocol):
     role: str
     clearance: str
 
-    def has_scope(self, action: str) -> bool: ...
+    def has_scope(self, scope: str) -> bool: ...
 
 
 M = TypeVar("M", bound=Model)
@@ -64,13 +66,18 @@ def _active(actor: Any) -> bool:
     return bool(actor is not None and getattr(actor, "is_authenticated", False))
 
 
+def scope_for(model: type[Model], action: str) -> str:
+    """The API-key scope that ``action`` on ``model`` needs: ``"<app_label>.<action>"``."""
+    return f"{model._meta.app_label}.{action}"
+
+
 def can(actor: Any, action: str, obj: Model | type[Model]) -> bool:
     """May ``actor`` perform ``action`` on ``obj`` (an instance, or a model class for ``add``)?"""
     if not _active(actor):
         return False
-    if not actor.has_scope(action):
-        return False
     model = obj if isinstance(obj, type) else type(obj)
+    if not actor.has_scope(scope_for(model, action)):
+        return False
     rule = _rule_for(model)
     if rule is None:
         return False
@@ -88,7 +95,7 @@ def require(actor: Any, action: str, obj: Model | type[Model]) -> None:
 def visible_to(actor: Any, queryset: QuerySet[M] | type[M], action: str = VIEW) -> QuerySet[M]:
     """Restrict a queryset to what ``actor`` may ``action``; nothing if no rule exists."""
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
-    if not _active(actor) or not actor.has_scope(action):
+    if not _active(actor) or not actor.has_scope(scope_for(qs.model, action)):
         return qs.none()
     rule = _rule_for(qs.model)
     if rule is None:

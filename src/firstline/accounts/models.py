@@ -54,7 +54,7 @@ class User(AbstractUser):
         help_text=_("May skip two-factor sign-in, and only while the node runs in demo mode."),
     )
 
-    def has_scope(self, action: str) -> bool:
+    def has_scope(self, scope: str) -> bool:
         """A signed-in person acts with every scope their role allows; API keys narrow it."""
         return True
 
