@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "firstline.accounts",
     "firstline.directory",
     "firstline.audit",
+    "firstline.exchange",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -212,6 +213,20 @@ OTP_TOTP_ISSUER = NODE_NAME
 CLASSIFICATION_LEVELS = env_list(
     "CLASSIFICATION_LEVELS", ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL"]
 )
+
+# Exchange: the node master key wraps every organisation's private keys (AES-256-GCM).
+# Base64url of at least 32 random bytes; FIRSTLINE_MASTER_KEY_FILE may name a file holding it.
+if TESTING:
+    MASTER_KEY = env_str("MASTER_KEY") or secrets.token_urlsafe(32)  # one per test session
+elif RELAXED:
+    MASTER_KEY = env_str("MASTER_KEY") or _local_secret("master_key")
+else:
+    MASTER_KEY = env_required("MASTER_KEY", "it encrypts the organisations' private keys at rest")
+EVALUATION_SCHEME = env_str("EVALUATION_SCHEME", "europol")  # europol (4x4) or admiralty (6x6)
+if EVALUATION_SCHEME not in {"europol", "admiralty"}:
+    raise MissingSetting("FIRSTLINE_EVALUATION_SCHEME must be europol or admiralty")
+EXCHANGE_REFERENCE_PREFIX = env_str("EXCHANGE_REFERENCE_PREFIX", "")  # default: sender's country
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 2 * 1024**3)
 
 # Background work: django-tasks, database backend; run synchronously in tests.
 TASKS = {

@@ -1,0 +1,285 @@
+"""Exchange API: keys, send, inbox/sent/overdue, message, thread, envelope download.
+
+The actor is ``request.auth`` (a signed-in user or an organisation API key); every read goes
+through the policy, every write through ``services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, JsonResponse
+from ninja import Field, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from firstline import policy
+from firstline.core import clock
+from firstline.directory.models import Organisation
+from firstline.exchange import deadlines, keys, services
+from firstline.exchange.models import Message, Thread
+from firstline.exchange.queries import annotate_for, box
+
+router = Router(tags=["exchange"])
+
+
+class KeySetOut(Schema):
+    organisation: str
+    keys: list[dict[str, Any]]
+
+
+class EvaluationIn(Schema):
+    source: str = ""
+    information: str = ""
+
+
+class MessageIn(Schema):
+    recipients: list[str] = Field(..., description="organisation keys")
+    message_type: str = Field(..., description="request, reply, spontaneous, early_warning, notification")
+    body: str
+    tlp: str = Field(..., description="RED, AMBER+STRICT, AMBER, GREEN, CLEAR")
+    handling: str = Field(..., description="H0, H1, H2, H3")
+    handling_text: str = ""
+    classification: str
+    subject: str = ""
+    thread: str = Field("", description="reference of an existing thread")
+    in_reply_to: uuid.UUID | None = None
+    urgency: str = Field("", description="urgent_direct, urgent_indirect, other (requests)")
+    evaluation: EvaluationIn | None = None
+    entities: list[dict[str, Any]] = []
+    named_users: list[str] = Field([], description="TLP:RED: usernames of the readers")
+    originator: str = ""
+    personal_data: bool = False
+    late_reason: str = ""
+    links: list[str] = Field([], description="references of threads to link")
+
+
+class ReceiptOut(Schema):
+    organisation: str
+    delivered_at: dt.datetime
+    read_at: dt.datetime | None
+    replied_at: dt.datetime | None
+    due_at: dt.datetime | None
+    overdue: bool
+
+
+class MessageSummary(Schema):
+    id: uuid.UUID = Field(..., alias="uuid")
+    thread: str
+    subject: str
+    message_type: str
+    urgency: str
+    sender: str
+    tlp: str
+    handling: str
+    classification: str
+    has_personal_data: bool
+    sent_at: dt.datetime
+    due_at: dt.datetime | None
+    read_at: dt.datetime | None
+    overdue: bool
+
+    @staticmethod
+    def resolve_thread(obj: Message) -> str:
+        return obj.thread.reference
+
+    @staticmethod
+    def resolve_subject(obj: Message) -> str:
+        return obj.thread.subject
+
+    @staticmethod
+    def resolve_sender(obj: Message) -> str:
+        return obj.sender.key
+
+    @staticmethod
+    def resolve_due_at(obj: Message) -> dt.datetime | None:
+        return getattr(obj, "my_due_at", None)
+
+    @staticmethod
+    def resolve_read_at(obj: Message) -> dt.datetime | None:
+        return getattr(obj, "my_read_at", None)
+
+    @staticmethod
+    def resolve_overdue(obj: Message) -> bool:
+        return deadlines.is_overdue(
+            getattr(obj, "my_due_at", None), getattr(obj, "my_replied_at", None), clock.now()
+        )
+
+
+class EntityOut(Schema):
+    kind: str
+    label: str
+    data: dict[str, Any]
+    category: str
+    purpose: str
+    legal_basis: str
+    review_date: dt.date | None
+    retention_end: dt.date | None
+    special_categories: list[str]
+    special_justification: str
+    facts: str
+    assessment: str
+
+
+class MessageOut(Schema):
+    id: uuid.UUID = Field(..., alias="uuid")
+    thread: str
+    subject: str
+    message_type: str
+    urgency: str
+    sender: str
+    recipients: list[str]
+    tlp: str
+    handling: str
+    classification: str
+    has_personal_data: bool
+    sent_at: dt.datetime
+    due_at: dt.datetime | None
+    read_at: dt.datetime | None
+    overdue: bool
+    body: str
+    handling_text: str
+    originator: str
+    in_reply_to: uuid.UUID | None
+    evaluation: dict[str, str] | None
+    late_reason: str
+    signing_kid: str
+    content_sha256: str
+    entities: list[EntityOut]
+    receipts: list[ReceiptOut]
+
+
+class ThreadOut(Schema):
+    reference: str
+    subject: str
+    links: list[str]
+    messages: list[MessageOut]
+
+
+def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
+    """Extra members of a message read in full; receipts per the reader's side."""
+    own_org = getattr(actor, "organisation_id", None)
+    receipts = [
+        r
+        for r in message.receipts.all()
+        # the sender sees every recipient's receipt; a recipient only its own
+        if message.sender_id == own_org or r.organisation_id == own_org
+    ]
+    return {
+        "uuid": message.uuid,
+        "thread": message.thread.reference,
+        "subject": message.thread.subject,
+        "message_type": message.message_type,
+        "urgency": message.urgency,
+        "sender": message.sender.key,
+        "tlp": message.tlp,
+        "handling": message.handling,
+        "classification": message.classification,
+        "has_personal_data": message.has_personal_data,
+        "sent_at": message.sent_at,
+        "due_at": getattr(message, "my_due_at", None),
+        "read_at": getattr(message, "my_read_at", None),
+        "overdue": deadlines.is_overdue(
+            getattr(message, "my_due_at", None), getattr(message, "my_replied_at", None), now
+        ),
+        "recipients": [r.organisation.key for r in message.receipts.all()],
+        "body": message.body,
+        "handling_text": message.handling_text,
+        "originator": message.originator.key,
+        "in_reply_to": message.in_reply_to.uuid if message.in_reply_to else None,
+        "evaluation": (
+            {
+                "scheme": message.evaluation_scheme,
+                "source": message.source_grade,
+                "information": message.information_grade,
+            }
+            if message.source_grade
+            else None
+        ),
+        "late_reason": message.late_reason,
+        "signing_kid": message.signing_kid,
+        "content_sha256": message.content_sha256,
+        "entities": list(message.entities.all()),
+        "receipts": [
+            {
+                "organisation": r.organisation.key,
+                "delivered_at": r.delivered_at,
+                "read_at": r.read_at,
+                "replied_at": r.replied_at,
+                "due_at": r.due_at,
+                "overdue": deadlines.is_overdue(r.due_at, r.replied_at, now),
+            }
+            for r in receipts
+        ],
+    }
+
+
+def _full(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
+    return annotate_for(actor, qs).select_related("thread", "sender", "originator", "in_reply_to").prefetch_related(
+        "entities", "receipts__organisation"
+    )
+
+
+@router.get("/keys/{org_key}", response=KeySetOut)
+def organisation_keys(request: HttpRequest, org_key: str) -> Any:
+    """The organisation's public keys as JWK (``kid`` = RFC 7638 thumbprint); retired keys
+    carry ``exp`` and still verify older messages."""
+    org = policy.get_visible_or_404(request.auth, Organisation, key=org_key)  # type: ignore[attr-defined]
+    return {"organisation": org.key, "keys": keys.published_keys(org)}
+
+
+@router.post("/messages", response={201: MessageOut})
+def send(request: HttpRequest, payload: MessageIn) -> Any:
+    """Send a message; errors are problem+json naming each field."""
+    actor = request.auth  # type: ignore[attr-defined]
+    fields = payload.dict()
+    fields["evaluation"] = payload.evaluation.dict() if payload.evaluation else None
+    message = services.send_message(actor, request=request, **fields)
+    now = clock.now()
+    message = _full(actor, Message.objects.filter(pk=message.pk)).get()
+    return 201, _detail(message, actor, now)
+
+
+@router.get("/messages", response=list[MessageSummary])
+@paginate(LimitOffsetPagination)
+def list_messages(request: HttpRequest, folder: str = "inbox") -> Any:
+    """``folder``: inbox (received), sent, or overdue (requests to answer, past deadline)."""
+    actor = request.auth  # type: ignore[attr-defined]
+    now = clock.now()
+    return annotate_for(actor, box(actor, folder, now)).select_related("thread", "sender")
+
+
+@router.get("/messages/{message_id}", response=MessageOut)
+def get_message(request: HttpRequest, message_id: uuid.UUID) -> Any:
+    """One message with its entities; reading personal data is logged as a consultation."""
+    actor = request.auth  # type: ignore[attr-defined]
+    message = policy.get_visible_or_404(actor, _full(actor, Message.objects.all()), uuid=message_id)
+    now = clock.now()
+    services.consult_messages(actor, [message], request=request, now=now)
+    return _detail(message, actor, now)
+
+
+@router.get("/messages/{message_id}/envelope")
+def get_envelope(request: HttpRequest, message_id: uuid.UUID) -> JsonResponse:
+    """The JWE (general JSON serialisation) exactly as sealed: verify it with any JOSE library."""
+    message = policy.get_visible_or_404(request.auth, Message, uuid=message_id)  # type: ignore[attr-defined]
+    return JsonResponse(message.envelope, content_type="application/jose+json")
+
+
+@router.get("/threads/{reference}", response=ThreadOut)
+def get_thread(request: HttpRequest, reference: str) -> Any:
+    """A thread with the messages of it the actor may see (each consultation logged)."""
+    actor = request.auth  # type: ignore[attr-defined]
+    thread = policy.get_visible_or_404(actor, Thread, reference=reference)
+    messages = list(_full(actor, Message.objects.visible_to(actor).filter(thread=thread)).order_by("sent_at", "id"))
+    now = clock.now()
+    services.consult_messages(actor, messages, request=request, now=now)
+    links = policy.visible_to(actor, thread.links.all()).values_list("reference", flat=True)
+    return {
+        "reference": thread.reference,
+        "subject": thread.subject,
+        "links": list(links),
+        "messages": [_detail(m, actor, now) for m in messages],
+    }

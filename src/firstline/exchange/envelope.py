@@ -1,0 +1,79 @@
+"""Envelopes: canonical JSON (RFC 8785) → JWS (Ed25519) → JWE to every recipient.
+
+The JWE plaintext is the JWS compact serialisation, so a recipient first decrypts with its
+X25519 key, then verifies the signature with the sender's published key: any standard JOSE
+library can do both (the tests use jwcrypto).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import rfc8785
+from joserfc import jwe, jws
+from joserfc.jwe import GeneralJSONEncryption, JWERegistry
+from joserfc.jwk import OKPKey
+from joserfc.jws import JWSRegistry
+
+from firstline.exchange import keys
+from firstline.exchange.models import OrganisationKey
+
+SIGNING_ALGORITHMS = ["Ed25519", "EdDSA"]  # RFC 9864 name; verifiers accept the old one too
+KEY_ALGORITHM = "ECDH-ES+A256KW"
+CONTENT_ALGORITHM = "A256GCM"
+PAYLOAD_TYPE = "application/vnd.firstline.message+json"
+
+_jws_registry = JWSRegistry(algorithms=SIGNING_ALGORITHMS)
+_jwe_registry = JWERegistry(algorithms=[KEY_ALGORITHM, CONTENT_ALGORITHM])
+# decrypt with one recipient's key only: the other recipients' keys are not ours
+_jwe_open_registry = JWERegistry(
+    algorithms=[KEY_ALGORITHM, CONTENT_ALGORITHM], verify_all_recipients=False
+)
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """RFC 8785 canonical JSON: the exact bytes that are signed."""
+    return rfc8785.dumps(document)
+
+
+def digest(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def sign(payload: bytes, signing_key: OKPKey, kid: str) -> str:
+    header = {"alg": "Ed25519", "kid": kid, "cty": PAYLOAD_TYPE}
+    return jws.serialize_compact(header, payload, signing_key, registry=_jws_registry)
+
+
+def encrypt(plaintext: bytes, recipients: Iterable[OrganisationKey]) -> dict[str, Any]:
+    """JWE general JSON serialisation with one ECDH-ES+A256KW entry per recipient key."""
+    obj = GeneralJSONEncryption({"enc": CONTENT_ALGORITHM, "cty": "JOSE"}, plaintext)
+    for key in recipients:
+        obj.add_recipient({"alg": KEY_ALGORITHM, "kid": key.kid}, keys.public_key(key))
+    return dict(jwe.encrypt_json(obj, None, registry=_jwe_registry))
+
+
+def seal(document: dict[str, Any], signing: OrganisationKey, recipients: list[OrganisationKey]) -> tuple[dict[str, Any], str]:
+    """Sign and encrypt ``document``; returns (JWE JSON, SHA-256 of the canonical payload)."""
+    payload = canonical(document)
+    token = sign(payload, keys.private_key(signing), signing.kid)
+    return encrypt(token.encode("ascii"), recipients), digest(payload)
+
+
+def recipient_kids(envelope: dict[str, Any]) -> list[str]:
+    return [r.get("header", {}).get("kid", "") for r in envelope.get("recipients", [])]
+
+
+def open_envelope(
+    envelope: dict[str, Any], decryption: OrganisationKey, verification: OrganisationKey
+) -> dict[str, Any]:
+    """Decrypt with one recipient's key, verify with the sender's key, return the document."""
+    opened = jwe.decrypt_json(  # type: ignore[call-overload]
+        envelope, keys.private_key(decryption), registry=_jwe_open_registry
+    )
+    token = opened.plaintext
+    signed = jws.deserialize_compact(token, keys.public_key(verification), registry=_jws_registry)
+    return dict(json.loads(signed.payload))

@@ -1,0 +1,219 @@
+"""Secure exchange between organisations: keys, threads, messages, entities, receipts.
+
+Every read goes through ``firstline.policy`` (rules in ``exchange/policy.py``); every write
+through ``exchange/services.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from firstline import policy
+from firstline.exchange.markings import (
+    TLP,
+    EntityKind,
+    EvaluationScheme,
+    Handling,
+    MessageType,
+    SubjectCategory,
+    Urgency,
+)
+
+
+class KeyUse(models.TextChoices):
+    SIGN = "sig", _("Signing (Ed25519)")
+    ENCRYPT = "enc", _("Encryption (X25519)")
+
+
+class OrganisationKey(models.Model):
+    """One key pair of an organisation; the private half is wrapped under the node master key.
+
+    Rotation sets ``retired_at`` and creates a new pair: retired keys still verify old
+    signatures and decrypt old envelopes, they are never used to sign or encrypt again.
+    """
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="exchange_keys"
+    )
+    use = models.CharField(max_length=3, choices=KeyUse.choices)
+    kid = models.CharField(max_length=64, unique=True, help_text=_("RFC 7638 thumbprint"))
+    public_jwk = models.JSONField()
+    wrapped_private = models.BinaryField(help_text=_("AES-256-GCM nonce || ciphertext"))
+    created_at = models.DateTimeField()
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "use", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "use"],
+                condition=models.Q(retired_at__isnull=True),
+                name="exchange_one_active_key_per_use",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.use} {self.kid}"
+
+
+class ReferenceCounter(models.Model):
+    """The node's running number of threads per year (locked when a thread is created)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Thread(models.Model):
+    """A case of exchange: a subject, a reference number unique on the node, linked threads."""
+
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    created_at = models.DateTimeField()
+    links = models.ManyToManyField("self", blank=True, symmetrical=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def visible_to(self, actor: Any) -> MessageQuerySet:
+        """What ``actor`` may read: the policy door, never a local filter."""
+        return policy.visible_to(actor, self)  # type: ignore[return-value]
+
+
+class Message(models.Model):
+    """One message from an organisation to one or more organisations, with its markings.
+
+    ``envelope`` is the JWE (general JSON serialisation) of the JWS-signed canonical form;
+    the columns hold the same content for the node's own pages and search.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    sender = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="sent_messages"
+    )
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sender_label = models.CharField(max_length=64, blank=True, help_text=_("actor label"))
+    originator = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="originated_messages"
+    )
+    recipients = models.ManyToManyField(
+        "directory.Organisation", through="Receipt", related_name="received_messages"
+    )
+    named_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text=_("TLP:RED: the only users of the recipient organisations who may read it"),
+    )
+    message_type = models.CharField(_("type"), max_length=16, choices=MessageType.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
+    body = models.TextField(_("text"))
+    tlp = models.CharField("TLP", max_length=16, choices=TLP.choices)
+    handling = models.CharField(_("handling code"), max_length=2, choices=Handling.choices)
+    handling_text = models.TextField(_("handling conditions"), blank=True)
+    classification = models.CharField(_("classification"), max_length=32)
+    evaluation_scheme = models.CharField(
+        max_length=16, choices=EvaluationScheme.choices, blank=True
+    )
+    source_grade = models.CharField(_("source evaluation"), max_length=1, blank=True)
+    information_grade = models.CharField(_("information evaluation"), max_length=1, blank=True)
+    has_personal_data = models.BooleanField(default=False)
+    late_reason = models.TextField(_("reason for a late reply"), blank=True)
+    sent_at = models.DateTimeField()
+    envelope = models.JSONField(help_text=_("JWE general JSON serialisation"))
+    signing_kid = models.CharField(max_length=64)
+    content_sha256 = models.CharField(max_length=64)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["sender", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_message_type_display()} {self.uuid}"
+
+
+class Entity(models.Model):
+    """Structured data in a message. Persons carry the LED Art. 6 category and legal basis.
+
+    ``data`` holds the kind-specific fields (names, aliases, documents, registration...);
+    facts and assessments stay in separate columns (LED Art. 7).
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="entities")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=EntityKind.choices)
+    label = models.CharField(max_length=255)
+    data = models.JSONField(default=dict)
+    category = models.CharField(max_length=16, choices=SubjectCategory.choices, blank=True)
+    purpose = models.CharField(max_length=255, blank=True)
+    legal_basis = models.CharField(max_length=255, blank=True)
+    review_date = models.DateField(null=True, blank=True)
+    retention_end = models.DateField(null=True, blank=True)
+    special_categories = models.JSONField(default=list, blank=True)
+    special_justification = models.TextField(blank=True)
+    facts = models.TextField(blank=True)
+    assessment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.label}"
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == EntityKind.PERSON
+
+
+class Receipt(models.Model):
+    """Per recipient organisation: delivered (at send), read (first reader), replied.
+
+    For requests ``due_at`` is the Directive 2023/977 deadline counted from delivery.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="receipts")
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="exchange_receipts"
+    )
+    delivered_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.CharField(max_length=64, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["message", "organisation"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "organisation"], name="exchange_one_receipt_per_org"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"receipt {self.message_id} → {self.organisation_id}"

@@ -1,0 +1,66 @@
+"""Who may see an exchanged message: its sender organisation and its recipient organisations.
+
+On top of that: the reader's clearance must reach the message's classification, and a
+TLP:RED message is shown on the recipients' side only to the users named on it (an API key
+is never a named user). Threads, entities and receipts are visible through their messages.
+Public keys are visible to every signed-in actor; private halves never leave ``keys.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from firstline import policy
+from firstline.accounts.models import User
+from firstline.exchange.markings import TLP
+from firstline.exchange.models import Entity, Message, OrganisationKey, Receipt, Thread
+
+
+def _levels(actor: Any) -> list[str]:
+    return [level for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)]
+
+
+def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
+    org = getattr(actor, "organisation_id", None)
+    if not org:
+        return qs.none()
+    received = Receipt.objects.filter(organisation_id=org).values("message_id")
+    recipient_side = Q(pk__in=received) & ~Q(tlp=TLP.RED)
+    if isinstance(actor, User):
+        named = Message.named_users.through.objects.filter(user_id=actor.pk).values("message_id")
+        recipient_side |= Q(pk__in=received) & Q(tlp=TLP.RED) & Q(pk__in=named)
+    return qs.filter(Q(sender_id=org) | recipient_side, classification__in=_levels(actor))
+
+
+def _visible(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
+    model = qs.model
+    if model is OrganisationKey:
+        return qs if action == policy.VIEW else qs.none()
+    if action != policy.VIEW:
+        return qs.none()
+    messages = visible_messages(actor, Message.objects.all())
+    if model is Message:
+        return visible_messages(actor, qs)
+    if model is Thread:
+        return qs.filter(pk__in=messages.values("thread_id"))
+    if model in (Entity, Receipt):
+        return qs.filter(message__in=messages.values("pk"))
+    return qs.none()
+
+
+def _can(actor: Any, action: str, obj: Any) -> bool:
+    if action == policy.ADD:
+        # any member of an organisation may send on its behalf; the service checks the rest
+        return obj in (Message, Thread) and bool(getattr(actor, "organisation_id", None))
+    if action != policy.VIEW:
+        return False
+    if isinstance(obj, type):
+        return True
+    return _visible(actor, type(obj)._default_manager.filter(pk=obj.pk), action).exists()
+
+
+for _model in (Message, Thread, Entity, Receipt, OrganisationKey):
+    policy.register(_model, can=_can, visible=_visible)

@@ -1,0 +1,40 @@
+"""Read helpers over the policy door: folders (inbox, sent, overdue) and per-reader deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from firstline.core.problems import Problem
+from firstline.exchange.models import Message, Receipt
+
+FOLDERS = ("inbox", "sent", "overdue")
+
+
+def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
+    """The visible messages of ``folder`` for ``actor``'s organisation, newest first."""
+    org = getattr(actor, "organisation_id", None)
+    visible = Message.objects.visible_to(actor)
+    if folder == "sent":
+        return visible.filter(sender_id=org)
+    received = Receipt.objects.filter(organisation_id=org)
+    if folder == "inbox":
+        return visible.filter(pk__in=received.values("message_id"))
+    if folder == "overdue":
+        late = received.filter(due_at__lt=now, replied_at__isnull=True)
+        return visible.filter(pk__in=late.values("message_id")).order_by("sent_at", "id")
+    raise Problem.field("folder", f"must be one of {', '.join(FOLDERS)}")
+
+
+def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
+    """Add the reader organisation's ``my_due_at``, ``my_read_at`` and ``my_replied_at``."""
+    own = Receipt.objects.filter(
+        message_id=OuterRef("pk"), organisation_id=getattr(actor, "organisation_id", None)
+    )
+    return qs.annotate(
+        my_due_at=Subquery(own.values("due_at")[:1]),
+        my_read_at=Subquery(own.values("read_at")[:1]),
+        my_replied_at=Subquery(own.values("replied_at")[:1]),
+    )

@@ -1,0 +1,543 @@
+"""Every write of the exchange: ``send_message`` and ``consult_messages``.
+
+``send_message`` validates everything first and raises one ``Problem`` naming each bad field;
+only then does it write — thread, envelope, message, entities, receipts and the audit entries —
+in ONE transaction, so a failure at any step leaves nothing behind (no half-sent message, no
+orphan audit entry, no receipt pointing at nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+
+from firstline import policy
+from firstline.accounts.models import User
+from firstline.audit.log import record
+from firstline.audit.models import Operation
+from firstline.core import clock
+from firstline.core.problems import Problem
+from firstline.directory.models import Organisation
+from firstline.exchange import deadlines, envelope, keys
+from firstline.exchange.entities import (
+    CleanEntity,
+    EntityErrors,
+    carries_personal_data,
+    clean_entities,
+)
+from firstline.exchange.markings import (
+    INFORMATION_GRADES,
+    SOURCE_GRADES,
+    TLP,
+    Handling,
+    MessageType,
+    Urgency,
+)
+from firstline.exchange.models import (
+    Entity,
+    KeyUse,
+    Message,
+    OrganisationKey,
+    Receipt,
+    ReferenceCounter,
+    Thread,
+)
+
+MAX_BODY = 100_000
+
+
+@dataclass
+class Draft:
+    """A validated message, ready to be written."""
+
+    sender: Organisation
+    originator: Organisation
+    recipients: list[Organisation]
+    message_type: str
+    urgency: str
+    subject: str
+    body: str
+    tlp: str
+    handling: str
+    handling_text: str
+    classification: str
+    evaluation_scheme: str
+    source_grade: str
+    information_grade: str
+    has_personal_data: bool
+    late_reason: str
+    entities: list[CleanEntity]
+    thread: Thread | None
+    parent: Message | None
+    named_users: list[User] = field(default_factory=list)
+    links: list[Thread] = field(default_factory=list)
+    uuid: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+def _actor_user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def actor_label(actor: Any) -> str:
+    return str(getattr(actor, "actor_label", "") or "")
+
+
+def _choice(value: str, choices: Sequence[str], name: str, errors: EntityErrors) -> str:
+    if value not in choices:
+        errors.add(name, f"must be one of {', '.join(choices)}")
+    return value
+
+
+def validate_draft(
+    actor: Any,
+    *,
+    recipients: Sequence[str],
+    body: str,
+    message_type: str,
+    tlp: str,
+    handling: str,
+    classification: str,
+    subject: str = "",
+    handling_text: str = "",
+    evaluation: dict[str, str] | None = None,
+    entities: Any = None,
+    thread: str = "",
+    in_reply_to: str | uuid.UUID | None = None,
+    urgency: str = "",
+    late_reason: str = "",
+    named_users: Sequence[str] = (),
+    originator: str = "",
+    personal_data: bool = False,
+    links: Sequence[str] = (),
+    now: dt.datetime,
+) -> Draft:
+    """Check every rule of a message before anything is written; one Problem lists them all."""
+    if not policy.can(actor, policy.ADD, Message) or not actor.organisation_id:
+        raise PermissionDenied("only members of an organisation send messages")
+    sender = Organisation.objects.get(pk=actor.organisation_id)
+    errors = EntityErrors()
+
+    _choice(message_type, MessageType.values, "message_type", errors)
+    _choice(tlp, TLP.values, "tlp", errors)
+    _choice(handling, Handling.values, "handling", errors)
+    handling_text = (handling_text or "").strip()
+    if handling == Handling.H3 and not handling_text:
+        errors.add("handling_text", "H3 needs the restrictions stated in text")
+    if classification not in settings.CLASSIFICATION_LEVELS:
+        errors.add(
+            "classification", f"must be one of {', '.join(settings.CLASSIFICATION_LEVELS)}"
+        )
+    elif not policy.cleared_for(actor, classification):
+        errors.add("classification", "is above your clearance")
+    body = (body or "").strip()
+    if not body:
+        errors.add("body", "is required")
+    elif len(body) > MAX_BODY:
+        errors.add("body", f"is longer than {MAX_BODY} characters")
+
+    parent: Message | None = None
+    thread_obj: Thread | None = None
+    if in_reply_to:
+        parent = (
+            Message.objects.visible_to(actor)
+            .select_related("thread", "sender")
+            .filter(uuid=in_reply_to)
+            .first()
+            if _is_uuid(in_reply_to)
+            else None
+        )
+        if parent is None:
+            errors.add("in_reply_to", "no such message visible to you")
+        else:
+            thread_obj = parent.thread
+    elif message_type == MessageType.REPLY:
+        errors.add("in_reply_to", "a reply needs the message it answers")
+    if thread and thread_obj is None:
+        thread_obj = (
+            policy.visible_to(actor, Thread).filter(reference=thread).first()
+            if not parent
+            else thread_obj
+        )
+        if thread_obj is None:
+            errors.add("thread", "no such thread visible to you")
+    subject = (subject or "").strip()
+    if thread_obj is None and not subject:
+        errors.add("subject", "a new thread needs a subject")
+    if len(subject) > 255:
+        errors.add("subject", "is longer than 255 characters")
+
+    recipient_keys = list(dict.fromkeys(recipients or []))
+    if not recipient_keys and parent is not None:
+        recipient_keys = [parent.sender.key]
+    found = {
+        o.key: o
+        for o in Organisation.objects.filter(key__in=recipient_keys, is_active=True)
+    }
+    recipient_orgs = []
+    if not recipient_keys:
+        errors.add("recipients", "at least one organisation is required")
+    for i, key in enumerate(recipient_keys):
+        if key not in found:
+            errors.add(f"recipients[{i}]", f"unknown organisation {key!r}")
+        elif found[key].pk == sender.pk:
+            errors.add(f"recipients[{i}]", "an organisation does not send to itself")
+        else:
+            recipient_orgs.append(found[key])
+
+    origin = sender
+    if originator and originator != sender.key:
+        origin_found = Organisation.objects.filter(key=originator).first()
+        if origin_found is None:
+            errors.add("originator", f"unknown organisation {originator!r}")
+        else:
+            origin = origin_found
+
+    if message_type == MessageType.REQUEST:
+        if urgency not in Urgency.values:
+            errors.add("urgency", f"a request must be one of {', '.join(Urgency.values)}")
+    else:
+        urgency = ""
+
+    late_reason = (late_reason or "").strip()
+    if parent is not None:
+        own = Receipt.objects.filter(message=parent, organisation=sender).first()
+        if own and deadlines.is_overdue(own.due_at, own.replied_at, now) and not late_reason:
+            errors.add("late_reason", "the reply is late: state why (Directive 2023/977)")
+
+    clean = clean_entities(entities, errors, now.date())
+    has_personal = bool(personal_data) or carries_personal_data(clean)
+    scheme = settings.EVALUATION_SCHEME
+    source_grade = information_grade = ""
+    if evaluation and any(evaluation.values()):
+        source_grade = str(evaluation.get("source", "")).upper()
+        information_grade = str(evaluation.get("information", ""))
+        _choice(source_grade, list(SOURCE_GRADES[scheme]), "evaluation.source", errors)
+        _choice(
+            information_grade, list(INFORMATION_GRADES[scheme]), "evaluation.information", errors
+        )
+    elif has_personal:
+        errors.add("evaluation", "required when the message carries personal data")
+
+    users: list[User] = []
+    if tlp == TLP.RED:
+        wanted = list(dict.fromkeys(named_users or []))
+        if not wanted:
+            errors.add("named_users", "TLP:RED needs the named users who may read it")
+        by_name = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=wanted, organisation__in=recipient_orgs, is_active=True
+            )
+        }
+        for i, name in enumerate(wanted):
+            user = by_name.get(name)
+            if user is None:
+                errors.add(f"named_users[{i}]", "not a user of a recipient organisation")
+            elif classification in settings.CLASSIFICATION_LEVELS and not policy.cleared_for(
+                user, classification
+            ):
+                errors.add(f"named_users[{i}]", "not cleared for this classification")
+            else:
+                users.append(user)
+
+    link_threads = []
+    for i, ref in enumerate(links or []):
+        linked = policy.visible_to(actor, Thread).filter(reference=ref).first()
+        if linked is None:
+            errors.add(f"links[{i}]", "no such thread visible to you")
+        else:
+            link_threads.append(linked)
+
+    if errors.errors:
+        raise Problem(
+            "The message cannot be sent",
+            status=422,
+            detail="; ".join(f"{e['field']}: {e['reason']}" for e in errors.errors),
+            errors=errors.errors,
+        )
+    return Draft(
+        sender=sender,
+        originator=origin,
+        recipients=recipient_orgs,
+        message_type=message_type,
+        urgency=urgency,
+        subject=subject,
+        body=body,
+        tlp=tlp,
+        handling=handling,
+        handling_text=handling_text if handling == Handling.H3 else handling_text,
+        classification=classification,
+        evaluation_scheme=scheme if source_grade else "",
+        source_grade=source_grade,
+        information_grade=information_grade,
+        has_personal_data=has_personal,
+        late_reason=late_reason,
+        entities=clean,
+        thread=thread_obj,
+        parent=parent,
+        named_users=users,
+        links=link_threads,
+    )
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# --- the steps of a send; each runs inside the one transaction of send_message -----------
+
+
+def open_thread(draft: Draft, now: dt.datetime) -> Thread:
+    """The draft's thread, or a new one with the node's next reference number."""
+    if draft.thread is not None:
+        thread = draft.thread
+    else:
+        year = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).year
+        # the counter row is locked, so two senders never draw the same number
+        counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+        ReferenceCounter.objects.filter(pk=year).update(last=F("last") + 1)
+        number = counter.last + 1
+        prefix = settings.EXCHANGE_REFERENCE_PREFIX or (
+            draft.sender.country.code if draft.sender.country_id else "XX"  # type: ignore[union-attr]
+        )
+        thread = Thread.objects.create(
+            reference=f"{prefix}-{year}-{number:06d}", subject=draft.subject, created_at=now
+        )
+    if draft.links:
+        thread.links.add(*draft.links)
+    return thread
+
+
+def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any]:
+    """The canonical content of a message: what is signed and what recipients decrypt."""
+    return {
+        "id": str(draft.uuid),
+        "thread": {"reference": thread.reference, "subject": thread.subject},
+        "in_reply_to": str(draft.parent.uuid) if draft.parent else None,
+        "type": draft.message_type,
+        "urgency": draft.urgency or None,
+        "sender": draft.sender.key,
+        "originator": draft.originator.key,
+        "recipients": [o.key for o in draft.recipients],
+        "sent_at": now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "body": draft.body,
+        "markings": {
+            "tlp": draft.tlp,
+            "handling": draft.handling,
+            "handling_text": draft.handling_text,
+            "classification": draft.classification,
+        },
+        "evaluation": (
+            {
+                "scheme": draft.evaluation_scheme,
+                "source": draft.source_grade,
+                "information": draft.information_grade,
+            }
+            if draft.source_grade
+            else None
+        ),
+        "named_users": [u.username for u in draft.named_users],
+        "late_reason": draft.late_reason or None,
+        "entities": [e.document() for e in draft.entities],
+    }
+
+
+def active_keys(orgs: Iterable[Organisation], actor: Any, now: dt.datetime) -> dict[tuple[int, str], OrganisationKey]:
+    """Active keys by (organisation id, use); organisations without keys get them now."""
+    orgs = list(orgs)
+    found = {
+        (k.organisation_id, k.use): k
+        for k in OrganisationKey.objects.filter(organisation__in=orgs, retired_at=None)
+    }
+    for org in orgs:
+        if (org.pk, KeyUse.SIGN) not in found or (org.pk, KeyUse.ENCRYPT) not in found:
+            for use, key in keys.ensure_keys(org, actor=actor, now=now).items():
+                found[(org.pk, use)] = key
+    return found
+
+
+def seal(draft: Draft, thread: Thread, actor: Any, now: dt.datetime) -> tuple[dict[str, Any], str, str]:
+    """Sign with the sender's key, encrypt to every recipient: (envelope, kid, digest)."""
+    key_map = active_keys([draft.sender, *draft.recipients], actor, now)
+    signing = key_map[(draft.sender.pk, KeyUse.SIGN)]
+    recipient_keys = [key_map[(o.pk, KeyUse.ENCRYPT)] for o in draft.recipients]
+    sealed, sha = envelope.seal(document_of(draft, thread, now), signing, recipient_keys)
+    return sealed, signing.kid, sha
+
+
+def store_message(
+    draft: Draft, thread: Thread, actor: Any, sealed: tuple[dict[str, Any], str, str], now: dt.datetime
+) -> Message:
+    jwe, kid, sha = sealed
+    message = Message.objects.create(
+        uuid=draft.uuid,
+        thread=thread,
+        in_reply_to=draft.parent,
+        sender=draft.sender,
+        sender_user=_actor_user(actor),
+        sender_label=actor_label(actor),
+        originator=draft.originator,
+        message_type=draft.message_type,
+        urgency=draft.urgency,
+        body=draft.body,
+        tlp=draft.tlp,
+        handling=draft.handling,
+        handling_text=draft.handling_text,
+        classification=draft.classification,
+        evaluation_scheme=draft.evaluation_scheme,
+        source_grade=draft.source_grade,
+        information_grade=draft.information_grade,
+        has_personal_data=draft.has_personal_data,
+        late_reason=draft.late_reason,
+        sent_at=now,
+        envelope=jwe,
+        signing_kid=kid,
+        content_sha256=sha,
+    )
+    if draft.named_users:
+        message.named_users.add(*draft.named_users)
+    return message
+
+
+def store_entities(draft: Draft, message: Message) -> list[Entity]:
+    rows = [
+        Entity(
+            message=message,
+            position=i,
+            kind=e.kind,
+            label=e.label,
+            data=e.data,
+            category=e.category,
+            purpose=e.purpose,
+            legal_basis=e.legal_basis,
+            review_date=e.review_date,
+            retention_end=e.retention_end,
+            special_categories=e.special_categories,
+            special_justification=e.special_justification,
+            facts=e.facts,
+            assessment=e.assessment,
+        )
+        for i, e in enumerate(draft.entities)
+    ]
+    created = Entity.objects.bulk_create(rows)
+    if created and created[0].pk is None:  # backends without RETURNING
+        created = list(Entity.objects.filter(message=message).order_by("position"))
+    return created
+
+
+def store_receipts(draft: Draft, message: Message, now: dt.datetime) -> None:
+    """Delivered now; for requests the deadline runs from this delivery."""
+    due = deadlines.due_at(now, draft.urgency) if draft.urgency else None
+    Receipt.objects.bulk_create(
+        Receipt(message=message, organisation=org, delivered_at=now, due_at=due)
+        for org in draft.recipients
+    )
+    if draft.parent is not None:
+        Receipt.objects.filter(
+            message=draft.parent, organisation=draft.sender, replied_at__isnull=True
+        ).update(replied_at=now)
+
+
+def audit_send(
+    draft: Draft,
+    message: Message,
+    stored: list[Entity],
+    actor: Any,
+    request: HttpRequest | None,
+    now: dt.datetime,
+) -> None:
+    persons = [e.pk for e in stored if e.is_person]
+    record(
+        actor=actor,
+        operation=Operation.DISCLOSE,
+        object_type="exchange.message",
+        object_ids=[message.uuid],
+        subjects=persons,
+        recipients=[o.key for o in draft.recipients],
+        justification=f"{draft.message_type} in {message.thread.reference}",
+        request=request,
+        now=now,
+    )
+    if stored:
+        record(
+            actor=actor,
+            operation=Operation.COLLECT,
+            object_type="exchange.entity",
+            object_ids=[e.pk for e in stored],
+            subjects=persons,
+            justification=f"entities of message {message.uuid}",
+            request=request,
+            now=now,
+        )
+
+
+def send_message(
+    actor: Any, *, request: HttpRequest | None = None, now: dt.datetime | None = None, **fields: Any
+) -> Message:
+    """Validate, then sign, encrypt, store and log a message in one transaction.
+
+    ``fields`` are those of ``validate_draft`` (recipients, body, message_type, tlp, handling,
+    classification, subject, evaluation, entities, in_reply_to, urgency, named_users...).
+    """
+    at = now or clock.now()
+    draft = validate_draft(actor, now=at, **fields)
+    with transaction.atomic():
+        thread = open_thread(draft, at)
+        sealed = seal(draft, thread, actor, at)
+        message = store_message(draft, thread, actor, sealed, at)
+        stored = store_entities(draft, message)
+        store_receipts(draft, message, at)
+        audit_send(draft, message, stored, actor, request, at)
+    return message
+
+
+def consult_messages(
+    actor: Any,
+    messages: Sequence[Message],
+    *,
+    request: HttpRequest | None = None,
+    justification: str = "",
+    now: dt.datetime | None = None,
+) -> None:
+    """Record that ``actor`` was shown ``messages`` (already restricted by the policy).
+
+    The first reader of each recipient organisation sets its read receipt; messages carrying
+    personal data produce one CONSULT entry naming them and their data subjects.
+    """
+    at = now or clock.now()
+    org_id = getattr(actor, "organisation_id", None)
+    ids = [m.pk for m in messages]
+    with transaction.atomic():
+        if org_id:
+            Receipt.objects.filter(
+                message_id__in=ids, organisation_id=org_id, read_at__isnull=True
+            ).update(read_at=at, read_by=actor_label(actor))
+        personal = [m for m in messages if m.has_personal_data]
+        if personal:
+            subjects = Entity.objects.filter(
+                message__in=personal, kind="person"
+            ).values_list("pk", flat=True)
+            record(
+                actor=actor,
+                operation=Operation.CONSULT,
+                object_type="exchange.message",
+                object_ids=[m.uuid for m in personal],
+                subjects=list(subjects),
+                justification=justification or "read in the exchange",
+                request=request,
+                now=at,
+            )

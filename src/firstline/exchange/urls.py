@@ -1,0 +1,14 @@
+from django.urls import path
+
+from firstline.exchange import views
+
+app_name = "exchange"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("sent/", views.sent, name="sent"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("compose/", views.compose, name="compose"),
+    path("threads/<str:reference>/", views.thread, name="thread"),
+    path("messages/<uuid:message_id>/reply/", views.reply, name="reply"),
+    path("messages/<uuid:message_id>/signature/", views.signature, name="signature"),
+]
