@@ -20,7 +20,9 @@ def person(**overrides: Any) -> dict[str, Any]:
         "date_of_birth": "1998-04-02",
         "place_of_birth": "Kukës",
         "nationalities": ["AL"],
-        "identity_documents": [{"type": "passport", "number": "BA1234567", "issuing_country": "AL"}],
+        "identity_documents": [
+            {"type": "passport", "number": "BA1234567", "issuing_country": "AL"}
+        ],
         "category": "person_at_risk",
         "purpose": "prevention of radicalisation",
         "legal_basis": "Law 108/2014 on State Police, Art. 4",

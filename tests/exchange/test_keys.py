@@ -24,7 +24,9 @@ def _thumbprint(public: dict[str, str]) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
 
 
-def test_it_creates_an_ed25519_and_an_x25519_key_per_organisation(albanian_police: Organisation) -> None:
+def test_it_creates_an_ed25519_and_an_x25519_key_per_organisation(
+    albanian_police: Organisation,
+) -> None:
     active = keys.ensure_keys(albanian_police)
     assert active[KeyUse.SIGN].public_jwk["crv"] == "Ed25519"
     assert active[KeyUse.ENCRYPT].public_jwk["crv"] == "X25519"
@@ -95,7 +97,9 @@ def test_the_keys_command_rotates(albanian_police: Organisation, capsys) -> None
         assert key.kid in out
 
 
-def test_the_api_publishes_the_key_set(albanian_police: Organisation, serbian_analyst, signed_in) -> None:
+def test_the_api_publishes_the_key_set(
+    albanian_police: Organisation, serbian_analyst, signed_in
+) -> None:
     keys.ensure_keys(albanian_police)
     keys.rotate_keys(albanian_police)
     response = signed_in(serbian_analyst).get("/api/v1/exchange/keys/al-asp-ctu")

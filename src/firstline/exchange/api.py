@@ -37,7 +37,9 @@ class EvaluationIn(Schema):
 
 class MessageIn(Schema):
     recipients: list[str] = Field(..., description="organisation keys")
-    message_type: str = Field(..., description="request, reply, spontaneous, early_warning, notification")
+    message_type: str = Field(
+        ..., description="request, reply, spontaneous, early_warning, notification"
+    )
     body: str
     tlp: str = Field(..., description="RED, AMBER+STRICT, AMBER, GREEN, CLEAR")
     handling: str = Field(..., description="H0, H1, H2, H3")
@@ -217,8 +219,10 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
 
 
 def _full(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
-    return annotate_for(actor, qs).select_related("thread", "sender", "originator", "in_reply_to").prefetch_related(
-        "entities", "receipts__organisation"
+    return (
+        annotate_for(actor, qs)
+        .select_related("thread", "sender", "originator", "in_reply_to")
+        .prefetch_related("entities", "receipts__organisation")
     )
 
 
@@ -273,7 +277,11 @@ def get_thread(request: HttpRequest, reference: str) -> Any:
     """A thread with the messages of it the actor may see (each consultation logged)."""
     actor = request.auth  # type: ignore[attr-defined]
     thread = policy.get_visible_or_404(actor, Thread, reference=reference)
-    messages = list(_full(actor, Message.objects.visible_to(actor).filter(thread=thread)).order_by("sent_at", "id"))
+    messages = list(
+        _full(actor, Message.objects.visible_to(actor).filter(thread=thread)).order_by(
+            "sent_at", "id"
+        )
+    )
     now = clock.now()
     services.consult_messages(actor, messages, request=request, now=now)
     links = policy.visible_to(actor, thread.links.all()).values_list("reference", flat=True)

@@ -21,7 +21,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     EntityKind.VEHICLE: ("registration", "make", "model", "colour", "country", "vin"),
     EntityKind.COMMUNICATION: ("type", "value"),
 }
-LABEL_FIELD = {
+LABEL_FIELD: dict[str, str] = {
     EntityKind.ORGANISATION: "name",
     EntityKind.LOCATION: "name",
     EntityKind.EVENT: "description",
@@ -94,7 +94,15 @@ class EntityErrors:
         self.errors.append({"field": field_name, "reason": reason})
 
 
-def _text(raw: dict[str, Any], key: str, where: str, errors: EntityErrors, *, required: bool = False, max_len: int = 10_000) -> str:
+def _text(
+    raw: dict[str, Any],
+    key: str,
+    where: str,
+    errors: EntityErrors,
+    *,
+    required: bool = False,
+    max_len: int = 10_000,
+) -> str:
     value = raw.get(key, "")
     if value is None:
         value = ""
@@ -119,7 +127,9 @@ def _texts(raw: dict[str, Any], key: str, where: str, errors: EntityErrors) -> l
     return [v.strip() for v in value if v.strip()]
 
 
-def _date(raw: dict[str, Any], key: str, where: str, errors: EntityErrors, *, required: bool = False) -> dt.date | None:
+def _date(
+    raw: dict[str, Any], key: str, where: str, errors: EntityErrors, *, required: bool = False
+) -> dt.date | None:
     value = raw.get(key)
     if value in (None, ""):
         if required:
@@ -217,7 +227,11 @@ def _other(kind: str, raw: dict[str, Any], where: str, errors: EntityErrors) -> 
         value = raw.get(key)
         if value is None or value == "":
             continue
-        data[key] = value if isinstance(value, int | float) else _text(raw, key, where, errors, max_len=1000)
+        data[key] = (
+            value
+            if isinstance(value, int | float)
+            else _text(raw, key, where, errors, max_len=1000)
+        )
     label_key = LABEL_FIELD[kind]
     label = _text(raw, label_key, where, errors, required=True, max_len=255)
     if kind == EntityKind.COMMUNICATION and data.get("type") not in COMMUNICATION_TYPES:

@@ -56,7 +56,9 @@ def encrypt(plaintext: bytes, recipients: Iterable[OrganisationKey]) -> dict[str
     return dict(jwe.encrypt_json(obj, None, registry=_jwe_registry))
 
 
-def seal(document: dict[str, Any], signing: OrganisationKey, recipients: list[OrganisationKey]) -> tuple[dict[str, Any], str]:
+def seal(
+    document: dict[str, Any], signing: OrganisationKey, recipients: list[OrganisationKey]
+) -> tuple[dict[str, Any], str]:
     """Sign and encrypt ``document``; returns (JWE JSON, SHA-256 of the canonical payload)."""
     payload = canonical(document)
     token = sign(payload, keys.private_key(signing), signing.kid)
@@ -71,9 +73,11 @@ def open_envelope(
     envelope: dict[str, Any], decryption: OrganisationKey, verification: OrganisationKey
 ) -> dict[str, Any]:
     """Decrypt with one recipient's key, verify with the sender's key, return the document."""
-    opened = jwe.decrypt_json(  # type: ignore[call-overload]
-        envelope, keys.private_key(decryption), registry=_jwe_open_registry
+    opened = jwe.decrypt_json(
+        envelope,  # type: ignore[arg-type]
+        keys.private_key(decryption),
+        registry=_jwe_open_registry,
     )
-    token = opened.plaintext
+    token = opened.plaintext or b""
     signed = jws.deserialize_compact(token, keys.public_key(verification), registry=_jws_registry)
     return dict(json.loads(signed.payload))

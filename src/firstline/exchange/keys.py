@@ -136,10 +136,14 @@ def rotate_keys(
     at = now or clock.now()
     with transaction.atomic():
         old = list(
-            OrganisationKey.objects.select_for_update().filter(organisation=org, retired_at=None)
+            OrganisationKey.objects.select_for_update()
+            .filter(organisation=org, retired_at=None)
+            .order_by()
         )
         OrganisationKey.objects.filter(pk__in=[k.pk for k in old]).update(retired_at=at)
-        new = {use: _create(org, use, at) for use in (KeyUse.SIGN, KeyUse.ENCRYPT)}
+        new: dict[str, OrganisationKey] = {
+            use: _create(org, use, at) for use in (KeyUse.SIGN, KeyUse.ENCRYPT)
+        }
         record(
             actor=actor,
             operation=Operation.KEY_CHANGE,

@@ -7,6 +7,7 @@ docs in ``REFERENCE.md`` (FIRST TLP 2.0, SIENA handling codes, Europol 4x4, Admi
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +24,7 @@ class TLP(models.TextChoices):
 TLP_HELP = {
     TLP.RED: _("Named recipients only; no further disclosure."),
     TLP.AMBER_STRICT: _("The recipient organisation only."),
-    TLP.AMBER: _(
-        "The recipient organisation and those it must inform, on a need-to-know basis."
-    ),
+    TLP.AMBER: _("The recipient organisation and those it must inform, on a need-to-know basis."),
     TLP.GREEN: _("The community the message was shared in; never public channels."),
     TLP.CLEAR: _("No limit on disclosure."),
 }
@@ -75,7 +74,7 @@ class EvaluationScheme(models.TextChoices):
     ADMIRALTY = "admiralty", _("Admiralty (NATO) scale")
 
 
-SOURCE_GRADES: dict[str, dict[str, str]] = {
+SOURCE_GRADES: dict[str, dict[str, Any]] = {
     EvaluationScheme.EUROPOL: {
         "A": _("No doubt of authenticity, reliability, competence"),
         "B": _("In most instances reliable"),
@@ -92,7 +91,7 @@ SOURCE_GRADES: dict[str, dict[str, str]] = {
     },
 }
 
-INFORMATION_GRADES: dict[str, dict[str, str]] = {
+INFORMATION_GRADES: dict[str, dict[str, Any]] = {
     EvaluationScheme.EUROPOL: {
         "1": _("Accuracy not in doubt"),
         "2": _("Known personally to the source, not to the official passing it on"),

@@ -48,7 +48,7 @@ class OrganisationKey(models.Model):
     retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["organisation", "use", "-created_at"]
+        ordering = ["organisation_id", "use", "-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "use"],
@@ -118,7 +118,7 @@ class Message(models.Model):
     originator = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="originated_messages"
     )
-    recipients = models.ManyToManyField(
+    recipients: models.ManyToManyField[Any, Any] = models.ManyToManyField(
         "directory.Organisation", through="Receipt", related_name="received_messages"
     )
     named_users = models.ManyToManyField(
@@ -179,7 +179,7 @@ class Entity(models.Model):
     assessment = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["message", "position"]
+        ordering = ["message_id", "position"]
         verbose_name_plural = "entities"
 
     def __str__(self) -> str:
@@ -207,7 +207,7 @@ class Receipt(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["message", "organisation"]
+        ordering = ["message_id", "organisation_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["message", "organisation"], name="exchange_one_receipt_per_org"

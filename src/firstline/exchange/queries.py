@@ -15,7 +15,7 @@ FOLDERS = ("inbox", "sent", "overdue")
 
 def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
     """The visible messages of ``folder`` for ``actor``'s organisation, newest first."""
-    org = getattr(actor, "organisation_id", None)
+    org = getattr(actor, "organisation_id", None) or 0
     visible = Message.objects.visible_to(actor)
     if folder == "sent":
         return visible.filter(sender_id=org)
@@ -31,7 +31,7 @@ def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
 def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     """Add the reader organisation's ``my_due_at``, ``my_read_at`` and ``my_replied_at``."""
     own = Receipt.objects.filter(
-        message_id=OuterRef("pk"), organisation_id=getattr(actor, "organisation_id", None)
+        message_id=OuterRef("pk"), organisation_id=getattr(actor, "organisation_id", None) or 0
     )
     return qs.annotate(
         my_due_at=Subquery(own.values("due_at")[:1]),

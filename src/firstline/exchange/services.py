@@ -134,9 +134,7 @@ def validate_draft(
     if handling == Handling.H3 and not handling_text:
         errors.add("handling_text", "H3 needs the restrictions stated in text")
     if classification not in settings.CLASSIFICATION_LEVELS:
-        errors.add(
-            "classification", f"must be one of {', '.join(settings.CLASSIFICATION_LEVELS)}"
-        )
+        errors.add("classification", f"must be one of {', '.join(settings.CLASSIFICATION_LEVELS)}")
     elif not policy.cleared_for(actor, classification):
         errors.add("classification", "is above your clearance")
     body = (body or "").strip()
@@ -179,10 +177,7 @@ def validate_draft(
     recipient_keys = list(dict.fromkeys(recipients or []))
     if not recipient_keys and parent is not None:
         recipient_keys = [parent.sender.key]
-    found = {
-        o.key: o
-        for o in Organisation.objects.filter(key__in=recipient_keys, is_active=True)
-    }
+    found = {o.key: o for o in Organisation.objects.filter(key__in=recipient_keys, is_active=True)}
     recipient_orgs = []
     if not recipient_keys:
         errors.add("recipients", "at least one organisation is required")
@@ -275,7 +270,7 @@ def validate_draft(
         body=body,
         tlp=tlp,
         handling=handling,
-        handling_text=handling_text if handling == Handling.H3 else handling_text,
+        handling_text=handling_text,
         classification=classification,
         evaluation_scheme=scheme if source_grade else "",
         source_grade=source_grade,
@@ -356,7 +351,9 @@ def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any
     }
 
 
-def active_keys(orgs: Iterable[Organisation], actor: Any, now: dt.datetime) -> dict[tuple[int, str], OrganisationKey]:
+def active_keys(
+    orgs: Iterable[Organisation], actor: Any, now: dt.datetime
+) -> dict[tuple[int, str], OrganisationKey]:
     """Active keys by (organisation id, use); organisations without keys get them now."""
     orgs = list(orgs)
     found = {
@@ -370,7 +367,9 @@ def active_keys(orgs: Iterable[Organisation], actor: Any, now: dt.datetime) -> d
     return found
 
 
-def seal(draft: Draft, thread: Thread, actor: Any, now: dt.datetime) -> tuple[dict[str, Any], str, str]:
+def seal(
+    draft: Draft, thread: Thread, actor: Any, now: dt.datetime
+) -> tuple[dict[str, Any], str, str]:
     """Sign with the sender's key, encrypt to every recipient: (envelope, kid, digest)."""
     key_map = active_keys([draft.sender, *draft.recipients], actor, now)
     signing = key_map[(draft.sender.pk, KeyUse.SIGN)]
@@ -380,7 +379,11 @@ def seal(draft: Draft, thread: Thread, actor: Any, now: dt.datetime) -> tuple[di
 
 
 def store_message(
-    draft: Draft, thread: Thread, actor: Any, sealed: tuple[dict[str, Any], str, str], now: dt.datetime
+    draft: Draft,
+    thread: Thread,
+    actor: Any,
+    sealed: tuple[dict[str, Any], str, str],
+    now: dt.datetime,
 ) -> Message:
     jwe, kid, sha = sealed
     message = Message.objects.create(
@@ -528,9 +531,9 @@ def consult_messages(
             ).update(read_at=at, read_by=actor_label(actor))
         personal = [m for m in messages if m.has_personal_data]
         if personal:
-            subjects = Entity.objects.filter(
-                message__in=personal, kind="person"
-            ).values_list("pk", flat=True)
+            subjects = Entity.objects.filter(message__in=personal, kind="person").values_list(
+                "pk", flat=True
+            )
             record(
                 actor=actor,
                 operation=Operation.CONSULT,
