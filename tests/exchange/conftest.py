@@ -61,3 +61,34 @@ def send(albanian_officer: User, serbian_analyst: User) -> Callable[..., Message
         return send_message(actor or albanian_officer, now=now, **message_fields(**overrides))
 
     return _send
+
+
+def add_user(
+    organisation: Any, username: str, clearance: str = "RESTRICTED", role: str = "analyst"
+) -> User:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.create_user(
+        username=username,
+        password="correct horse battery staple",
+        organisation=organisation,
+        role=role,
+        clearance=clearance,
+    )
+    TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+    return user
+
+
+class KeyActor:
+    """Stands in for an organisation API key (built elsewhere): same attributes as a user."""
+
+    is_authenticated = True
+    role = "practitioner"
+
+    def __init__(self, organisation_id: int, clearance: str = "RESTRICTED") -> None:
+        self.organisation_id = organisation_id
+        self.clearance = clearance
+        self.actor_label = f"apikey:test-{organisation_id}"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope.startswith("exchange.")

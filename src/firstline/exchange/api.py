@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
@@ -243,7 +243,7 @@ def send(request: HttpRequest, payload: MessageIn) -> Any:
     message = services.send_message(actor, request=request, **fields)
     now = clock.now()
     message = _full(actor, Message.objects.filter(pk=message.pk)).get()
-    return 201, _detail(message, actor, now)
+    return Status(201, _detail(message, actor, now))
 
 
 @router.get("/messages", response=list[MessageSummary])

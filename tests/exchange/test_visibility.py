@@ -1,0 +1,122 @@
+"""Who sees a message: sender and recipient organisations, within clearance; TLP:RED named users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from firstline import policy
+from firstline.accounts.models import User
+from firstline.audit.models import AuditEntry, Operation
+from firstline.directory.models import Organisation
+from firstline.exchange.markings import TLP
+from firstline.exchange.models import Entity, Message, Receipt, Thread
+from firstline.exchange.services import consult_messages
+
+from .conftest import KeyActor, add_user
+
+NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def visible(actor: object) -> list[Message]:
+    return list(Message.objects.visible_to(actor))
+
+
+def test_sender_and_recipient_organisations_see_it_others_do_not(
+    send: Callable[..., Message],
+    albanian_org_admin: User,
+    serbian_analyst: User,
+    kumanovo_coordinator: User,
+    node_admin: User,
+) -> None:
+    message = send(now=NOW)
+    assert visible(albanian_org_admin) == [message]  # a colleague in the sending organisation
+    assert visible(serbian_analyst) == [message]
+    assert visible(kumanovo_coordinator) == []
+    assert visible(node_admin) == []  # running the node gives no access to the content
+    assert list(policy.visible_to(kumanovo_coordinator, Thread)) == []
+    assert list(policy.visible_to(kumanovo_coordinator, Entity)) == []
+    assert list(policy.visible_to(kumanovo_coordinator, Receipt)) == []
+    assert policy.can(serbian_analyst, policy.VIEW, message)
+    assert not policy.can(kumanovo_coordinator, policy.VIEW, message)
+
+
+@pytest.mark.parametrize("level", ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL"])
+def test_a_reader_needs_clearance_at_or_above_the_classification(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    serbian_ministry: Organisation,
+    level: str,
+) -> None:
+    sender = add_user(albanian_police, "al-confidential", clearance="CONFIDENTIAL")
+    readers = {
+        lvl: add_user(serbian_ministry, f"rs-{lvl.lower()}", clearance=lvl)
+        for lvl in ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL")
+    }
+    message = send(actor=sender, classification=level, now=NOW)
+    for reader_level, reader in readers.items():
+        expected = policy.clearance_rank(reader_level) >= policy.clearance_rank(level)
+        assert (visible(reader) == [message]) is expected
+
+
+@pytest.mark.parametrize("tlp", [t.value for t in TLP])
+def test_tlp_red_is_for_named_users_only_other_labels_for_the_organisation(
+    send: Callable[..., Message],
+    serbian_ministry: Organisation,
+    serbian_analyst: User,
+    albanian_org_admin: User,
+    tlp: str,
+) -> None:
+    colleague = add_user(serbian_ministry, "rs-colleague")
+    named = ["rs-analyst"] if tlp == TLP.RED else []
+    message = send(tlp=tlp, named_users=named, now=NOW)
+    assert visible(serbian_analyst) == [message]
+    assert (visible(colleague) == [message]) is (tlp != TLP.RED)
+    assert (visible(KeyActor(serbian_ministry.pk)) == [message]) is (tlp != TLP.RED)
+    assert visible(albanian_org_admin) == [message]  # the sending organisation keeps its copy
+
+
+def test_an_api_key_actor_sees_its_organisations_messages(
+    send: Callable[..., Message],
+    serbian_ministry: Organisation,
+    kumanovo_municipality: Organisation,
+) -> None:
+    message = send(now=NOW)
+    assert visible(KeyActor(serbian_ministry.pk)) == [message]
+    assert visible(KeyActor(kumanovo_municipality.pk)) == []
+    assert visible(KeyActor(serbian_ministry.pk, clearance="UNCLASSIFIED")) == []
+
+
+def test_reading_sets_the_read_receipt_once_and_logs_a_consultation(
+    send: Callable[..., Message],
+    serbian_ministry: Organisation,
+    serbian_analyst: User,
+    albanian_officer: User,
+) -> None:
+    message = send(now=NOW)
+    consult_messages(albanian_officer, [message], now=NOW + dt.timedelta(hours=1))
+    receipt = Receipt.objects.get(message=message)
+    assert receipt.read_at is None  # the sender reading its own copy is not a receipt
+    first = NOW + dt.timedelta(hours=2)
+    consult_messages(serbian_analyst, [message], now=first)
+    colleague = add_user(serbian_ministry, "rs-colleague")
+    consult_messages(colleague, [message], now=first + dt.timedelta(hours=1))
+    receipt.refresh_from_db()
+    assert receipt.read_at == first
+    assert receipt.read_by == f"user:{serbian_analyst.pk}"
+    consults = AuditEntry.objects.filter(operation=Operation.CONSULT)
+    assert consults.count() == 3
+    person_id = str(message.entities.get().pk)
+    assert all(c.subjects == [person_id] for c in consults)
+    assert all(c.object_ids == [str(message.uuid)] for c in consults)
+
+
+def test_reading_a_message_without_personal_data_is_not_a_consultation(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    message = send(message_type="notification", urgency="", evaluation=None, entities=[], now=NOW)
+    consult_messages(serbian_analyst, [message], now=NOW)
+    assert not AuditEntry.objects.filter(operation=Operation.CONSULT).exists()
+    assert Receipt.objects.get(message=message).read_at == NOW
