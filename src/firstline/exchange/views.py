@@ -1,27 +1,173 @@
-"""Exchange pages (thin): inbox, sent, overdue, thread, compose, reply, signature."""
+"""Exchange pages (thin): folders, thread, compose, reply, signature. Reads via the policy."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from firstline import policy
+from firstline.core import clock
+from firstline.core.problems import Problem
+from firstline.exchange import deadlines, services
+from firstline.exchange.forms import (
+    MessageForm,
+    OtherEntityFormSet,
+    PersonFormSet,
+    place_errors,
+)
+from firstline.exchange.models import Message, OrganisationKey, Thread
+from firstline.exchange.queries import annotate_for, box
+
+PAGE_SIZE = 50
+
+
+def _folder(request: HttpRequest, folder: str, title: str) -> HttpResponse:
+    now = clock.now()
+    actor = request.user
+    messages = list(
+        annotate_for(actor, box(actor, folder, now))
+        .select_related("thread", "sender")
+        .prefetch_related("receipts__organisation")[:PAGE_SIZE]
+    )
+    for m in messages:
+        m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
+            getattr(m, "my_due_at", None), getattr(m, "my_replied_at", None), now
+        )
+    return render(
+        request,
+        "exchange/folder.html",
+        {"messages_list": messages, "folder": folder, "title": title},
+    )
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    return _folder(request, "inbox", _("Inbox"))
 
 
-sent = overdue = compose = inbox
+@login_required
+def sent(request: HttpRequest) -> HttpResponse:
+    return _folder(request, "sent", _("Sent"))
+
+
+@login_required
+def overdue(request: HttpRequest) -> HttpResponse:
+    return _folder(request, "overdue", _("Overdue requests"))
 
 
 @login_required
 def thread(request: HttpRequest, reference: str) -> HttpResponse:
-    return HttpResponse("")
+    """A thread's visible messages; showing them is logged and sets read receipts."""
+    actor = request.user
+    found = policy.get_visible_or_404(actor, Thread, reference=reference)
+    now = clock.now()
+    messages = list(
+        annotate_for(actor, Message.objects.visible_to(actor).filter(thread=found))
+        .select_related("sender", "originator")
+        .prefetch_related("entities", "receipts__organisation")
+        .order_by("sent_at", "id")
+    )
+    services.consult_messages(actor, messages, request=request, now=now)
+    for m in messages:
+        m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
+            getattr(m, "my_due_at", None), getattr(m, "my_replied_at", None), now
+        )
+        m.own_receipts = [  # type: ignore[attr-defined]
+            r
+            for r in m.receipts.all()
+            if m.sender_id == actor.organisation_id or r.organisation_id == actor.organisation_id  # type: ignore[union-attr]
+        ]
+    links = policy.visible_to(actor, found.links.all())
+    return render(
+        request,
+        "exchange/thread.html",
+        {"thread": found, "messages_list": messages, "links": links},
+    )
+
+
+def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
+    actor: Any = request.user
+    if not policy.can(actor, policy.ADD, Message):
+        raise PermissionDenied(_("Only members of an organisation send messages."))
+    reply = parent is not None
+    form_kwargs = {"sender_id": actor.organisation_id, "reply": reply}
+    problems: list[str] = []
+    if request.method == "POST":
+        form = MessageForm(request.POST, **form_kwargs)
+        persons = PersonFormSet(request.POST, prefix="person")
+        others = OtherEntityFormSet(request.POST, prefix="entity")
+        adding = "add_person" in request.POST or "add_entity" in request.POST
+        if not adding and form.is_valid() and persons.is_valid() and others.is_valid():
+            entities = [f.entity() for f in persons.forms] + [f.entity() for f in others.forms]
+            fields = form.service_fields()
+            fields["entities"] = [e for e in entities if e]
+            if parent is not None:
+                fields["in_reply_to"] = parent.uuid
+            try:
+                message = services.send_message(actor, request=request, **fields)
+            except Problem as exc:
+                problems = place_errors(exc.errors, form, persons, others)
+            else:
+                return redirect("exchange:thread", reference=message.thread.reference)
+        if adding:
+            data = request.POST.copy()
+            key = "person" if "add_person" in request.POST else "entity"
+            data[f"{key}-TOTAL_FORMS"] = str(int(data.get(f"{key}-TOTAL_FORMS", "0")) + 1)
+            form = MessageForm(data, **form_kwargs)
+            persons = PersonFormSet(data, prefix="person")
+            others = OtherEntityFormSet(data, prefix="entity")
+            form.errors.clear()  # adding a row is not a submission: no errors yet
+    else:
+        initial: dict[str, Any] = {"classification": actor.clearance}
+        if parent is not None:
+            initial.update(
+                tlp=parent.tlp, handling=parent.handling, classification=parent.classification
+            )
+        form = MessageForm(initial=initial, **form_kwargs)
+        persons = PersonFormSet(prefix="person")
+        others = OtherEntityFormSet(prefix="entity")
+    return render(
+        request,
+        "exchange/compose.html",
+        {
+            "form": form,
+            "persons": persons,
+            "others": others,
+            "problems": problems,
+            "parent": parent,
+        },
+    )
+
+
+@login_required
+def compose(request: HttpRequest) -> HttpResponse:
+    return _send_page(request, None)
 
 
 @login_required
 def reply(request: HttpRequest, message_id: str) -> HttpResponse:
-    return HttpResponse("")
+    parent = policy.get_visible_or_404(
+        request.user, Message.objects.select_related("thread", "sender"), uuid=message_id
+    )
+    return _send_page(request, parent)
 
 
-signature = reply
+@login_required
+def signature(request: HttpRequest, message_id: str) -> HttpResponse:
+    """Who signed what, when, with which key; for whom the envelope was encrypted."""
+    message = policy.get_visible_or_404(
+        request.user, Message.objects.select_related("thread", "sender"), uuid=message_id
+    )
+    signing = OrganisationKey.objects.filter(kid=message.signing_kid).first()
+    kids = [r.get("header", {}).get("kid", "") for r in message.envelope.get("recipients", [])]
+    recipient_keys = OrganisationKey.objects.filter(kid__in=kids).select_related("organisation")
+    return render(
+        request,
+        "exchange/signature.html",
+        {"message": message, "signing": signing, "recipient_keys": recipient_keys},
+    )
