@@ -18,7 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest
 
 from firstline import policy
@@ -124,7 +125,14 @@ def validate_draft(
     """Check every rule of a message before anything is written; one Problem lists them all."""
     if not policy.can(actor, policy.ADD, Message) or not actor.organisation_id:
         raise PermissionDenied("only members of an organisation send messages")
-    sender = Organisation.objects.get(pk=actor.organisation_id)
+    # the sender and the named recipients in one query (recipients of a reply come later)
+    recipient_keys = list(dict.fromkeys(recipients or []))
+    orgs = list(
+        Organisation.objects.select_related("country").filter(
+            Q(pk=actor.organisation_id) | Q(key__in=recipient_keys, is_active=True)
+        )
+    )
+    sender = next(o for o in orgs if o.pk == actor.organisation_id)
     errors = EntityErrors()
 
     _choice(message_type, MessageType.values, "message_type", errors)
@@ -174,10 +182,10 @@ def validate_draft(
     if len(subject) > 255:
         errors.add("subject", "is longer than 255 characters")
 
-    recipient_keys = list(dict.fromkeys(recipients or []))
     if not recipient_keys and parent is not None:
         recipient_keys = [parent.sender.key]
-    found = {o.key: o for o in Organisation.objects.filter(key__in=recipient_keys, is_active=True)}
+        orgs.append(parent.sender)
+    found = {o.key: o for o in orgs if o.is_active}
     recipient_orgs = []
     if not recipient_keys:
         errors.add("recipients", "at least one organisation is required")
@@ -302,10 +310,7 @@ def open_thread(draft: Draft, now: dt.datetime) -> Thread:
         thread = draft.thread
     else:
         year = now.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).year
-        # the counter row is locked, so two senders never draw the same number
-        counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-        ReferenceCounter.objects.filter(pk=year).update(last=F("last") + 1)
-        number = counter.last + 1
+        number = next_reference_number(year)
         prefix = settings.EXCHANGE_REFERENCE_PREFIX or (
             draft.sender.country.code if draft.sender.country_id else "XX"  # type: ignore[union-attr]
         )
@@ -315,6 +320,25 @@ def open_thread(draft: Draft, now: dt.datetime) -> Thread:
     if draft.links:
         thread.links.add(*draft.links)
     return thread
+
+
+def next_reference_number(year: int) -> int:
+    """The node's next thread number of ``year``: one atomic UPDATE … RETURNING.
+
+    The row lock taken by the UPDATE holds until the send commits, so two senders never draw
+    the same number, and a rolled-back send gives its number back.
+    """
+    table = ReferenceCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608
+            [year],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0])
+    ReferenceCounter.objects.create(year=year, last=1)
+    return 1
 
 
 def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any]:
