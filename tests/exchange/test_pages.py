@@ -198,3 +198,38 @@ def test_the_signature_page_names_the_key(
 def test_pages_need_sign_in(client: Client) -> None:
     response = client.get("/exchange/")
     assert response.status_code == 302
+
+
+def test_forward_permission_and_recall_pages(
+    send: Callable[..., Message],
+    albanian_officer: User,
+    serbian_analyst: User,
+    kumanovo_coordinator: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    original = send(handling="H2")
+    reader = signed_in(serbian_analyst)
+    assert (
+        "Ask to forward (H2)"
+        in reader.get(f"/exchange/threads/{original.thread.reference}/").content.decode()
+    )
+    response = reader.post(
+        f"/exchange/messages/{original.uuid}/forward/",
+        {"recipients": ["mk-kumanovo"], "note": "FYI"},
+    )
+    assert response.status_code == 302
+    sender = signed_in(albanian_officer)
+    page = sender.get("/exchange/permissions/").content.decode()
+    assert "Approve and forward" in page
+    from firstline.exchange.models import ForwardRequest
+
+    ask = ForwardRequest.objects.get()
+    sender.post("/exchange/permissions/", {"request_id": ask.pk, "decision": "approve"})
+    assert Message.objects.visible_to(kumanovo_coordinator).count() == 1
+    assert reader.get(f"/exchange/messages/{original.uuid}/recall/").status_code == 403
+    response = sender.post(
+        f"/exchange/messages/{original.uuid}/recall/", {"reason": "Wrong person."}
+    )
+    assert response.status_code == 302
+    original.refresh_from_db()
+    assert original.recalled_at is not None

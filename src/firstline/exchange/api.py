@@ -18,9 +18,9 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from firstline import policy
 from firstline.core import clock
 from firstline.directory.models import Organisation
-from firstline.exchange import deadlines, keys, services
-from firstline.exchange.models import Message, Thread
-from firstline.exchange.queries import annotate_for, box
+from firstline.exchange import deadlines, followup, keys, services
+from firstline.exchange.models import Entity, ForwardRequest, Message, Thread
+from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
 
 router = Router(tags=["exchange"])
 
@@ -111,6 +111,9 @@ class MessageSummary(Schema):
 
 
 class EntityOut(Schema):
+    position: int
+    status: str
+    status_reason: str
     kind: str
     label: str
     data: dict[str, Any]
@@ -147,6 +150,10 @@ class MessageOut(Schema):
     in_reply_to: uuid.UUID | None
     evaluation: dict[str, str] | None
     late_reason: str
+    recalled_at: dt.datetime | None
+    recall_reason: str
+    forwarded_from: uuid.UUID | None
+    restricted_entities: int
     signing_kid: str
     content_sha256: str
     entities: list[EntityOut]
@@ -163,6 +170,8 @@ class ThreadOut(Schema):
 def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
     """Extra members of a message read in full; receipts per the reader's side."""
     own_org = getattr(actor, "organisation_id", None)
+    entities = list(message.entities.all())
+    shown = shown_entities(message, actor)
     receipts = [
         r
         for r in message.receipts.all()
@@ -187,7 +196,7 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
             getattr(message, "my_due_at", None), getattr(message, "my_replied_at", None), now
         ),
         "recipients": [r.organisation.key for r in message.receipts.all()],
-        "body": message.body,
+        "body": "" if content_hidden(message, actor) else message.body,
         "handling_text": message.handling_text,
         "originator": message.originator.key,
         "in_reply_to": message.in_reply_to.uuid if message.in_reply_to else None,
@@ -201,9 +210,13 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
             else None
         ),
         "late_reason": message.late_reason,
+        "recalled_at": message.recalled_at,
+        "recall_reason": message.recall_reason,
+        "forwarded_from": message.forwarded_from.uuid if message.forwarded_from else None,
+        "restricted_entities": len(entities) - len(shown),
         "signing_kid": message.signing_kid,
         "content_sha256": message.content_sha256,
-        "entities": list(message.entities.all()),
+        "entities": shown,
         "receipts": [
             {
                 "organisation": r.organisation.key,
@@ -291,3 +304,120 @@ def get_thread(request: HttpRequest, reference: str) -> Any:
         "links": list(links),
         "messages": [_detail(m, actor, now) for m in messages],
     }
+
+
+class ForwardIn(Schema):
+    recipients: list[str] = Field(..., description="organisation keys")
+    note: str = ""
+
+
+class ForwardRequestOut(Schema):
+    id: int
+    message: uuid.UUID
+    requester: str
+    recipients: list[str]
+    note: str
+    status: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    decision_note: str
+    forwarded: uuid.UUID | None
+
+    @staticmethod
+    def resolve_message(obj: ForwardRequest) -> uuid.UUID:
+        return obj.message.uuid
+
+    @staticmethod
+    def resolve_requester(obj: ForwardRequest) -> str:
+        return obj.requester.key
+
+    @staticmethod
+    def resolve_forwarded(obj: ForwardRequest) -> uuid.UUID | None:
+        return obj.forwarded.uuid if obj.forwarded else None
+
+
+class ForwardOut(Schema):
+    status: str = Field(..., description="forwarded, or pending (H2: the originator decides)")
+    message: uuid.UUID | None = None
+    permission_request: ForwardRequestOut | None = None
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = ""
+
+
+class RecallIn(Schema):
+    reason: str
+
+
+class CorrectionIn(Schema):
+    reason: str
+    correction: dict[str, Any] | None = Field(
+        None, description="the corrected fields; without them the entity is restricted"
+    )
+
+
+@router.post("/messages/{message_id}/forward", response={201: ForwardOut, 202: ForwardOut})
+def forward(request: HttpRequest, message_id: uuid.UUID, payload: ForwardIn) -> Any:
+    """Pass a received message on. H2 creates a permission request to the originator (202);
+    TLP:RED and TLP:AMBER+STRICT are refused (409)."""
+    actor = request.auth  # type: ignore[attr-defined]
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("thread", "originator"), uuid=message_id
+    )
+    result = followup.forward_message(
+        actor, message, recipients=payload.recipients, note=payload.note, request=request
+    )
+    if isinstance(result, ForwardRequest):
+        return Status(202, {"status": "pending", "permission_request": result})
+    return Status(201, {"status": "forwarded", "message": result.uuid})
+
+
+@router.get("/permission-requests", response=list[ForwardRequestOut])
+@paginate(LimitOffsetPagination)
+def permission_requests(request: HttpRequest) -> Any:
+    """H2 forwarding requests: those the actor's organisation asked and those it must decide."""
+    actor = request.auth  # type: ignore[attr-defined]
+    return policy.visible_to(actor, ForwardRequest).select_related(
+        "message", "requester", "forwarded"
+    )
+
+
+@router.post("/permission-requests/{request_id}/decision", response=ForwardRequestOut)
+def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
+    """The originator approves (the message is forwarded now) or refuses."""
+    actor = request.auth  # type: ignore[attr-defined]
+    ask = policy.get_visible_or_404(
+        actor, ForwardRequest.objects.select_related("message__thread"), pk=request_id
+    )
+    return followup.decide_forward(
+        actor, ask, approve=payload.approve, note=payload.note, request=request
+    )
+
+
+@router.post("/messages/{message_id}/recall", response=MessageSummary)
+def recall(request: HttpRequest, message_id: uuid.UUID, payload: RecallIn) -> Any:
+    """The sender withdraws a message (LED Art. 7(3)); every recipient is notified."""
+    actor = request.auth  # type: ignore[attr-defined]
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("thread", "sender"), uuid=message_id
+    )
+    return followup.recall_message(actor, message, reason=payload.reason, request=request)
+
+
+@router.post("/messages/{message_id}/entities/{position}/correction", response=EntityOut)
+def correct(
+    request: HttpRequest, message_id: uuid.UUID, position: int, payload: CorrectionIn
+) -> Any:
+    """The sender corrects an entity, or restricts it without a correction; recipients are told."""
+    actor = request.auth  # type: ignore[attr-defined]
+    entity = policy.get_visible_or_404(
+        actor,
+        Entity.objects.select_related("message__thread"),
+        message__uuid=message_id,
+        position=position,
+    )
+    return followup.correct_entity(
+        actor, entity, reason=payload.reason, correction=payload.correction, request=request
+    )

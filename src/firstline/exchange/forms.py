@@ -149,6 +149,28 @@ class MessageForm(forms.Form):
         return fields
 
 
+class ForwardForm(forms.Form):
+    """Forward a received message to other organisations."""
+
+    recipients = forms.ModelMultipleChoiceField(
+        label=_("Forward to"),
+        queryset=Organisation.objects.none(),
+        to_field_name="key",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    note = forms.CharField(
+        label=_("Note to the new recipients"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, sender_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["recipients"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Organisation.objects.filter(is_active=True).exclude(pk=sender_id or 0)
+
+
 class PersonForm(forms.Form):
     """One person (LED Art. 6 category, purpose, legal basis, review and retention)."""
 

@@ -104,6 +104,9 @@ class Message(models.Model):
     in_reply_to = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
     )
+    forwarded_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="forwards"
+    )
     sender = models.ForeignKey(
         "directory.Organisation", on_delete=models.PROTECT, related_name="sent_messages"
     )
@@ -141,6 +144,8 @@ class Message(models.Model):
     information_grade = models.CharField(_("information evaluation"), max_length=1, blank=True)
     has_personal_data = models.BooleanField(default=False)
     late_reason = models.TextField(_("reason for a late reply"), blank=True)
+    recalled_at = models.DateTimeField(null=True, blank=True)
+    recall_reason = models.TextField(_("why the message was recalled"), blank=True)
     sent_at = models.DateTimeField()
     envelope = models.JSONField(help_text=_("JWE general JSON serialisation"))
     signing_kid = models.CharField(max_length=64)
@@ -154,6 +159,14 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_message_type_display()} {self.uuid}"
+
+
+class EntityStatus(models.TextChoices):
+    """LED Art. 7(3): a sender who learns data was wrong tells every recipient."""
+
+    VALID = "valid", _("Valid")
+    CORRECTED = "corrected", _("Corrected")
+    RESTRICTED = "restricted", _("Restricted (incorrect or unlawfully transmitted)")
 
 
 class Entity(models.Model):
@@ -177,6 +190,13 @@ class Entity(models.Model):
     special_justification = models.TextField(blank=True)
     facts = models.TextField(blank=True)
     assessment = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=EntityStatus.choices, default=EntityStatus.VALID
+    )
+    status_reason = models.TextField(blank=True)
+    history = models.JSONField(
+        default=list, blank=True, help_text=_("earlier versions replaced by corrections")
+    )
 
     class Meta:
         ordering = ["message_id", "position"]
@@ -217,3 +237,38 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"receipt {self.message_id} → {self.organisation_id}"
+
+
+class ForwardStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the originator")
+    APPROVED = "approved", _("Approved and forwarded")
+    REFUSED = "refused", _("Refused")
+
+
+class ForwardRequest(models.Model):
+    """H2: a recipient asks the originator before passing a message on; approval releases it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="forward_requests")
+    requester = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    requester_label = models.CharField(max_length=64)
+    requester_clearance = models.CharField(max_length=32)
+    recipients = models.JSONField(help_text=_("keys of the organisations to forward to"))
+    note = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16, choices=ForwardStatus.choices, default=ForwardStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=64, blank=True)
+    decision_note = models.TextField(blank=True)
+    forwarded = models.ForeignKey(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"forward {self.message_id} by {self.requester_id}: {self.status}"

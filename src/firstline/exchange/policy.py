@@ -16,7 +16,14 @@ from django.db.models import Q, QuerySet
 from firstline import policy
 from firstline.accounts.models import User
 from firstline.exchange.markings import TLP
-from firstline.exchange.models import Entity, Message, OrganisationKey, Receipt, Thread
+from firstline.exchange.models import (
+    Entity,
+    ForwardRequest,
+    Message,
+    OrganisationKey,
+    Receipt,
+    Thread,
+)
 
 
 def _levels(actor: Any) -> list[str]:
@@ -48,6 +55,12 @@ def _visible(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
         return qs.filter(pk__in=messages.values("thread_id"))
     if model in (Entity, Receipt):
         return qs.filter(message__in=messages.values("pk"))
+    if model is ForwardRequest:
+        # the requesting organisation while it may see the message; the originator always
+        org = getattr(actor, "organisation_id", None)
+        return qs.filter(
+            Q(requester_id=org, message__in=messages.values("pk")) | Q(message__originator_id=org)
+        )
     return qs.none()
 
 
@@ -62,5 +75,5 @@ def _can(actor: Any, action: str, obj: Any) -> bool:
     return _visible(actor, type(obj)._default_manager.filter(pk=obj.pk), action).exists()
 
 
-for _model in (Message, Thread, Entity, Receipt, OrganisationKey):
+for _model in (Message, Thread, Entity, Receipt, OrganisationKey, ForwardRequest):
     policy.register(_model, can=_can, visible=_visible)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from firstline.core.problems import Problem
-from firstline.exchange.models import Message, Receipt
+from firstline.exchange.models import Entity, EntityStatus, Message, Receipt
 
 FOLDERS = ("inbox", "sent", "overdue")
 
@@ -38,3 +38,17 @@ def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
         my_read_at=Subquery(own.values("read_at")[:1]),
         my_replied_at=Subquery(own.values("replied_at")[:1]),
     )
+
+
+def content_hidden(message: Message, actor: Any) -> bool:
+    """A recalled message's text is restricted for its recipients (LED Art. 7(3))."""
+    return message.recalled_at is not None and message.sender_id != getattr(
+        actor, "organisation_id", None
+    )
+
+
+def shown_entities(message: Message, actor: Any) -> list[Entity]:
+    """The entities a reader may still use: restricted ones (and a recalled message's) hidden."""
+    if content_hidden(message, actor):
+        return []
+    return [e for e in message.entities.all() if e.status != EntityStatus.RESTRICTED]

@@ -81,6 +81,7 @@ class Draft:
     parent: Message | None
     named_users: list[User] = field(default_factory=list)
     links: list[Thread] = field(default_factory=list)
+    forwarded_from: Message | None = None
     uuid: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -119,6 +120,7 @@ def validate_draft(
     originator: str = "",
     personal_data: bool = False,
     links: Sequence[str] = (),
+    forwarded_from: Message | None = None,
     now: dt.datetime,
 ) -> Draft:
     """Check every rule of a message before anything is written; one Problem lists them all."""
@@ -289,6 +291,7 @@ def validate_draft(
         parent=parent,
         named_users=users,
         links=link_threads,
+        forwarded_from=forwarded_from,
     )
 
 
@@ -370,6 +373,7 @@ def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any
         ),
         "named_users": [u.username for u in draft.named_users],
         "late_reason": draft.late_reason or None,
+        "forwarded_from": str(draft.forwarded_from.uuid) if draft.forwarded_from else None,
         "entities": [e.document() for e in draft.entities],
     }
 
@@ -433,6 +437,7 @@ def store_message(
         envelope=jwe,
         signing_kid=kid,
         content_sha256=sha,
+        forwarded_from=draft.forwarded_from,
     )
     if draft.named_users:
         message.named_users.add(*draft.named_users)

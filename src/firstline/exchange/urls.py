@@ -11,4 +11,7 @@ urlpatterns = [
     path("threads/<str:reference>/", views.thread, name="thread"),
     path("messages/<uuid:message_id>/reply/", views.reply, name="reply"),
     path("messages/<uuid:message_id>/signature/", views.signature, name="signature"),
+    path("messages/<uuid:message_id>/forward/", views.forward, name="forward"),
+    path("messages/<uuid:message_id>/recall/", views.recall, name="recall"),
+    path("permissions/", views.permissions, name="permissions"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,15 +14,16 @@ from django.utils.translation import gettext as _
 from firstline import policy
 from firstline.core import clock
 from firstline.core.problems import Problem
-from firstline.exchange import deadlines, services
+from firstline.exchange import deadlines, followup, services
 from firstline.exchange.forms import (
+    ForwardForm,
     MessageForm,
     OtherEntityFormSet,
     PersonFormSet,
     place_errors,
 )
-from firstline.exchange.models import Message, OrganisationKey, Thread
-from firstline.exchange.queries import annotate_for, box
+from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, Thread
+from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
 
 PAGE_SIZE = 50
 
@@ -77,6 +79,8 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
         m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
             getattr(m, "my_due_at", None), getattr(m, "my_replied_at", None), now
         )
+        m.hidden = content_hidden(m, actor)  # type: ignore[attr-defined]
+        m.shown = shown_entities(m, actor)  # type: ignore[attr-defined]
         m.own_receipts = [  # type: ignore[attr-defined]
             r
             for r in m.receipts.all()
@@ -170,4 +174,96 @@ def signature(request: HttpRequest, message_id: str) -> HttpResponse:
         request,
         "exchange/signature.html",
         {"message": message, "signing": signing, "recipient_keys": recipient_keys},
+    )
+
+
+@login_required
+def forward(request: HttpRequest, message_id: str) -> HttpResponse:
+    """Pass a received message on; an H2 message becomes a request to its originator."""
+    actor: Any = request.user
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("thread", "originator"), uuid=message_id
+    )
+    form = ForwardForm(request.POST or None, sender_id=actor.organisation_id)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = followup.forward_message(
+                actor,
+                message,
+                recipients=[o.key for o in form.cleaned_data["recipients"]],
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except Problem as exc:
+            problems = [f"{e['field']}: {e['reason']}" for e in exc.errors] or [exc.detail]
+        else:
+            if isinstance(result, ForwardRequest):
+                notice = _("H2: the originator has been asked; the message goes on once approved.")
+                django_messages.info(request, notice)
+                return redirect("exchange:permissions")
+            return redirect("exchange:thread", reference=result.thread.reference)
+    return render(
+        request,
+        "exchange/forward.html",
+        {"form": form, "message": message, "problems": problems},
+    )
+
+
+@login_required
+def permissions(request: HttpRequest) -> HttpResponse:
+    """H2 permission requests: asked by my organisation, or waiting for its decision."""
+    actor: Any = request.user
+    if request.method == "POST":
+        ask = policy.get_visible_or_404(
+            actor,
+            ForwardRequest.objects.select_related("message__thread"),
+            pk=request.POST.get("request_id", "0"),
+        )
+        try:
+            followup.decide_forward(
+                actor,
+                ask,
+                approve=request.POST.get("decision") == "approve",
+                note=request.POST.get("note", ""),
+                request=request,
+            )
+        except Problem as exc:
+            django_messages.error(request, exc.detail)
+        return redirect("exchange:permissions")
+    asks = policy.visible_to(actor, ForwardRequest).select_related(
+        "message__thread", "message__originator", "requester"
+    )
+    return render(request, "exchange/permissions.html", {"asks": asks})
+
+
+@login_required
+def recall(request: HttpRequest, message_id: str) -> HttpResponse:
+    """The sender withdraws a message or restricts one entity (LED Art. 7(3))."""
+    actor: Any = request.user
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("thread", "sender"), uuid=message_id
+    )
+    if message.sender_id != actor.organisation_id:
+        raise PermissionDenied(_("Only the sending organisation recalls or corrects."))
+    problems: list[str] = []
+    if request.method == "POST":
+        reason = request.POST.get("reason", "")
+        position = request.POST.get("entity", "")
+        try:
+            if position:
+                entity = message.entities.filter(position=int(position)).first()
+                if entity is None:
+                    raise Problem.field("entity", "no such entity")
+                followup.correct_entity(actor, entity, reason=reason, request=request)
+            else:
+                followup.recall_message(actor, message, reason=reason, request=request)
+        except (Problem, ValueError) as exc:
+            problems = [getattr(exc, "detail", str(exc))]
+        else:
+            return redirect("exchange:thread", reference=message.thread.reference)
+    return render(
+        request,
+        "exchange/recall.html",
+        {"message": message, "entities": message.entities.all(), "problems": problems},
     )
