@@ -23,6 +23,7 @@ from firstline.exchange.models import (
     Message,
     OrganisationKey,
     Receipt,
+    SearchDocument,
     Thread,
 )
 
@@ -292,7 +293,15 @@ def test_someone_without_an_organisation_cannot_send(
         send(actor=node_admin, now=NOW)
 
 
-STEPS = ["open_thread", "seal", "store_message", "store_entities", "store_receipts", "audit_send"]
+STEPS = [
+    "open_thread",
+    "seal",
+    "store_message",
+    "store_entities",
+    "store_receipts",
+    "index_message",
+    "audit_send",
+]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -319,6 +328,7 @@ def test_a_failure_in_any_step_leaves_nothing_half_written(
     assert Thread.objects.count() == 0
     assert Entity.objects.count() == 0
     assert Receipt.objects.count() == 0
+    assert SearchDocument.objects.count() == 0
     assert AuditEntry.objects.count() == before
     monkeypatch.undo()
     assert send(now=NOW).thread.reference == "AL-2026-000001"  # the counter rolled back too

@@ -21,6 +21,7 @@ from firstline.directory.models import Organisation
 from firstline.exchange import deadlines, followup, keys, services
 from firstline.exchange.models import Entity, ForwardRequest, Message, Thread
 from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
+from firstline.exchange.search import Filters, search_messages
 
 router = Router(tags=["exchange"])
 
@@ -420,4 +421,42 @@ def correct(
     )
     return followup.correct_entity(
         actor, entity, reason=payload.reason, correction=payload.correction, request=request
+    )
+
+
+@router.get("/search", response=list[MessageSummary])
+def search(
+    request: HttpRequest,
+    q: str,
+    justification: str = "",
+    thread: str = "",
+    organisation: str = "",
+    type: str = "",
+    tlp: str = "",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    category: str = "",
+    limit: int = 50,
+) -> Any:
+    """Full-text search over subject, body and entities of the messages the actor may see.
+
+    ``justification`` is required: every search is logged as a consultation.
+    """
+    actor = request.auth  # type: ignore[attr-defined]
+    filters = Filters(
+        thread=thread,
+        organisation=organisation,
+        message_type=type,
+        tlp=tlp,
+        since=since,
+        until=until,
+        category=category,
+    )
+    found = search_messages(
+        actor, q, justification=justification, filters=filters, request=request, limit=limit
+    )
+    return list(
+        annotate_for(actor, Message.objects.filter(pk__in=[m.pk for m in found]))
+        .select_related("thread", "sender")
+        .order_by("-sent_at", "-id")
     )

@@ -31,6 +31,7 @@ from firstline.exchange.models import (
     ForwardStatus,
     Message,
 )
+from firstline.exchange.search import index_message
 from firstline.exchange.services import actor_label, send_message
 
 NO_ONWARD = (TLP.RED, TLP.AMBER_STRICT)
@@ -245,6 +246,7 @@ def recall_message(
         message.save(update_fields=["recalled_at", "recall_reason"])
         entities = list(message.entities.all())
         message.entities.update(status=EntityStatus.RESTRICTED, status_reason=reason.strip())
+        index_message(message, message.thread.subject, message.entities.all())
         record(
             actor=actor,
             operation=Operation.ALTER,
@@ -330,6 +332,7 @@ def correct_entity(
             entity.status = EntityStatus.RESTRICTED
         entity.status_reason = reason.strip()
         entity.save()
+        index_message(message, message.thread.subject, message.entities.all())
         record(
             actor=actor,
             operation=Operation.ALTER,

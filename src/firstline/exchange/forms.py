@@ -149,6 +149,35 @@ class MessageForm(forms.Form):
         return fields
 
 
+class SearchForm(forms.Form):
+    """Full-text search with its filters; the justification is logged with the search."""
+
+    q = forms.CharField(label=_("Search for"), max_length=200)
+    justification = forms.CharField(
+        label=_("Why you search"),
+        max_length=500,
+        required=False,
+        help_text=_("Required: every search is logged as a consultation of personal data."),
+    )
+    thread = forms.CharField(label=_("Thread reference"), required=False)
+    organisation = forms.CharField(label=_("Organisation key"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", "—"), *MessageType.choices], required=False
+    )
+    tlp = forms.ChoiceField(label="TLP", choices=[("", "—"), *TLP.choices], required=False)
+    since = forms.DateField(
+        label=_("Sent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Sent until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    category = forms.ChoiceField(
+        label=_("Data-subject category"),
+        choices=[("", "—"), *SubjectCategory.choices],
+        required=False,
+    )
+
+
 class ForwardForm(forms.Form):
     """Forward a received message to other organisations."""
 

@@ -272,3 +272,18 @@ class ForwardRequest(models.Model):
 
     def __str__(self) -> str:
         return f"forward {self.message_id} by {self.requester_id}: {self.status}"
+
+
+class SearchDocument(models.Model):
+    """The searchable text of a message (subject, body, entity fields), one row per message.
+
+    Indexed by SQLite FTS5 (an external-content table kept in step by triggers) or by a
+    PostgreSQL GIN index over ``to_tsvector('simple', text)``; see migration 0003. Rebuilt
+    when the message is recalled or an entity corrected, so restricted data stops matching.
+    """
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="search")
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"search text of {self.message_id}"

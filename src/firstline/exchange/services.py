@@ -52,6 +52,7 @@ from firstline.exchange.models import (
     ReferenceCounter,
     Thread,
 )
+from firstline.exchange.search import index_message
 
 MAX_BODY = 100_000
 
@@ -532,6 +533,7 @@ def send_message(
         message = store_message(draft, thread, actor, sealed, at)
         stored = store_entities(draft, message)
         store_receipts(draft, message, at)
+        index_message(message, thread.subject, stored)
         audit_send(draft, message, stored, actor, request, at)
     return message
 

@@ -14,4 +14,5 @@ urlpatterns = [
     path("messages/<uuid:message_id>/forward/", views.forward, name="forward"),
     path("messages/<uuid:message_id>/recall/", views.recall, name="recall"),
     path("permissions/", views.permissions, name="permissions"),
+    path("search/", views.search, name="search"),
 ]

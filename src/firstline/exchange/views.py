@@ -20,10 +20,12 @@ from firstline.exchange.forms import (
     MessageForm,
     OtherEntityFormSet,
     PersonFormSet,
+    SearchForm,
     place_errors,
 )
 from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, Thread
 from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
+from firstline.exchange.search import Filters, search_messages
 
 PAGE_SIZE = 50
 
@@ -266,4 +268,41 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
         request,
         "exchange/recall.html",
         {"message": message, "entities": message.entities.all(), "problems": problems},
+    )
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the visible messages; a justification is asked for and logged."""
+    actor: Any = request.user
+    form = SearchForm(request.GET or None)
+    results: list[Message] = []
+    searched = False
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        filters = Filters(
+            thread=data["thread"],
+            organisation=data["organisation"],
+            message_type=data["type"],
+            tlp=data["tlp"],
+            since=data["since"],
+            until=data["until"],
+            category=data["category"],
+        )
+        try:
+            results = search_messages(
+                actor,
+                data["q"],
+                justification=data["justification"],
+                filters=filters,
+                request=request,
+            )
+            searched = True
+        except Problem as exc:
+            for error in exc.errors:
+                field_name = {"type": "type"}.get(error["field"], error["field"])
+                if field_name in form.fields:
+                    form.add_error(field_name, error["reason"])
+    return render(
+        request, "exchange/search.html", {"form": form, "results": results, "searched": searched}
     )

@@ -1,0 +1,145 @@
+"""Search: only visible messages, every marking enforced, logged with its justification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from firstline.accounts.models import User
+from firstline.audit.models import AuditEntry, Operation
+from firstline.core.problems import Problem
+from firstline.directory.models import Organisation
+from firstline.exchange.followup import correct_entity, recall_message
+from firstline.exchange.markings import TLP
+from firstline.exchange.models import Message
+from firstline.exchange.search import Filters, search_messages
+
+from .conftest import add_user, person
+
+NOW = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
+WHY = "case AL-17: checking earlier contacts"
+
+
+def found(actor: object, query: str, **filters: object) -> list[Message]:
+    return search_messages(actor, query, justification=WHY, filters=Filters(**filters), now=NOW)  # type: ignore[arg-type]
+
+
+def test_it_finds_subject_body_and_entity_fields(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    message = send(now=NOW)
+    assert found(serbian_analyst, "Krasniqi") == [message]  # a person's name
+    assert found(serbian_analyst, "BA1234567") == [message]  # an identity document
+    assert found(serbian_analyst, "travel") == [message]  # the subject
+    assert found(serbian_analyst, "Serbia March") == [message]  # the body, every word
+    assert found(serbian_analyst, "Krasniqi nonexistentword") == []
+
+
+def test_the_search_is_logged_with_its_justification(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    message = send(now=NOW)
+    found(serbian_analyst, "Krasniqi")
+    entry = AuditEntry.objects.get(operation=Operation.CONSULT, object_type="exchange.search")
+    assert entry.justification == f"search: {WHY}"
+    assert entry.object_ids == [str(message.uuid)]
+    assert entry.subjects == [str(message.entities.get().pk)]
+    with pytest.raises(Problem) as exc:
+        search_messages(serbian_analyst, "Krasniqi", justification=" ")
+    assert exc.value.errors[0]["field"] == "justification"
+
+
+def test_search_syntax_in_the_query_is_just_words(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    message = send(now=NOW)
+    assert found(serbian_analyst, '"Krasniqi"* ^:-(') == [message]
+    with pytest.raises(Problem):
+        found(serbian_analyst, "***")
+
+
+def test_other_organisations_find_nothing(
+    send: Callable[..., Message], kumanovo_coordinator: User
+) -> None:
+    send(now=NOW)
+    assert found(kumanovo_coordinator, "Krasniqi") == []
+
+
+@pytest.mark.parametrize("tlp", [t.value for t in TLP])
+def test_tlp_is_enforced_in_search(
+    send: Callable[..., Message], serbian_ministry: Organisation, serbian_analyst: User, tlp: str
+) -> None:
+    colleague = add_user(serbian_ministry, "rs-colleague")
+    message = send(tlp=tlp, named_users=["rs-analyst"] if tlp == "RED" else [], now=NOW)
+    assert found(serbian_analyst, "Krasniqi") == [message]
+    assert (found(colleague, "Krasniqi") == [message]) is (tlp != "RED")
+
+
+@pytest.mark.parametrize("level", ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL"])
+def test_classification_is_enforced_in_search(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    serbian_ministry: Organisation,
+    level: str,
+) -> None:
+    sender = add_user(albanian_police, "al-confidential", clearance="CONFIDENTIAL")
+    reader = add_user(serbian_ministry, "rs-restricted", clearance="RESTRICTED")
+    message = send(actor=sender, classification=level, now=NOW)
+    assert (found(reader, "Krasniqi") == [message]) is (level != "CONFIDENTIAL")
+
+
+def test_filters(send: Callable[..., Message], serbian_analyst: User) -> None:
+    request = send(now=NOW)
+    warning = send(
+        message_type="early_warning",
+        urgency="",
+        tlp="GREEN",
+        entities=[person(category="suspect")],
+        now=NOW + dt.timedelta(days=2),
+    )
+    assert found(serbian_analyst, "Krasniqi", message_type="early_warning") == [warning]
+    assert found(serbian_analyst, "Krasniqi", tlp="AMBER") == [request]
+    assert found(serbian_analyst, "Krasniqi", category="suspect") == [warning]
+    assert found(serbian_analyst, "Krasniqi", thread=request.thread.reference) == [request]
+    assert found(serbian_analyst, "Krasniqi", since=dt.date(2026, 3, 21)) == [warning]
+    assert found(serbian_analyst, "Krasniqi", until=dt.date(2026, 3, 20)) == [request]
+    assert set(found(serbian_analyst, "Krasniqi", organisation="al-asp-ctu")) == {request, warning}
+    assert found(serbian_analyst, "Krasniqi", organisation="mk-kumanovo") == []
+
+
+def test_recalled_and_restricted_data_stops_matching(
+    send: Callable[..., Message], albanian_officer: User, serbian_analyst: User
+) -> None:
+    message = send(now=NOW)
+    other = send(entities=[person(names=["Dritan Berisha"])], now=NOW)
+    correct_entity(albanian_officer, other.entities.get(), reason="Unlawfully sent.", now=NOW)
+    assert found(serbian_analyst, "Berisha") == []
+    recall_message(albanian_officer, message, reason="Wrong person.", now=NOW)
+    assert found(serbian_analyst, "Krasniqi") == []
+
+
+def test_search_api_and_page(
+    send: Callable[..., Message],
+    serbian_analyst: User,
+    kumanovo_coordinator: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    message = send(now=NOW)
+    client = signed_in(serbian_analyst)
+    response = client.get("/api/v1/exchange/search", {"q": "Krasniqi", "justification": WHY})
+    assert [m["id"] for m in response.json()] == [str(message.uuid)]
+    missing = client.get("/api/v1/exchange/search", {"q": "Krasniqi"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "justification"
+    assert (
+        signed_in(kumanovo_coordinator)
+        .get("/api/v1/exchange/search", {"q": "Krasniqi", "justification": WHY})
+        .json()
+        == []
+    )
+    page = client.get("/exchange/search/", {"q": "Krasniqi", "justification": WHY}).content.decode()
+    assert message.thread.reference in page
+    page = client.get("/exchange/search/", {"q": "Krasniqi"})
+    assert "justification" in page.context["form"].errors
