@@ -287,3 +287,24 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search text of {self.message_id}"
+
+
+class DigestSent(models.Model):
+    """That an organisation's overdue digest of one day went out: the job runs once per day."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    overdue = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "day"], name="exchange_one_digest_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.organisation_id} {self.day}"
