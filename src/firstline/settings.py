@@ -227,6 +227,10 @@ if EVALUATION_SCHEME not in {"europol", "admiralty"}:
     raise MissingSetting("FIRSTLINE_EVALUATION_SCHEME must be europol or admiralty")
 EXCHANGE_REFERENCE_PREFIX = env_str("EXCHANGE_REFERENCE_PREFIX", "")  # default: sender's country
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 2 * 1024**3)
+ATTACHMENT_FORBIDDEN_EXTENSIONS = env_list(
+    "ATTACHMENT_FORBIDDEN_EXTENSIONS",
+    ["exe", "dll", "bat", "cmd", "com", "scr", "msi", "ps1", "vbs", "js", "jar", "sh", "hta"],
+)
 
 # Background work: django-tasks, database backend; run synchronously in tests.
 TASKS = {

@@ -92,3 +92,9 @@ class KeyActor:
 
     def has_scope(self, scope: str) -> bool:
         return scope.startswith("exchange.")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    """Attachments go to a temporary directory, never var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

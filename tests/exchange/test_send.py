@@ -297,6 +297,7 @@ STEPS = [
     "open_thread",
     "seal",
     "store_message",
+    "bind_attachments",
     "store_entities",
     "store_receipts",
     "index_message",

@@ -10,15 +10,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
 from firstline.core import clock
 from firstline.directory.models import Organisation
-from firstline.exchange import deadlines, followup, keys, services
+from firstline.exchange import attachments, deadlines, followup, keys, services
 from firstline.exchange.models import Entity, ForwardRequest, Message, Thread
 from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
 from firstline.exchange.search import Filters, search_messages
@@ -111,6 +114,14 @@ class MessageSummary(Schema):
         )
 
 
+class AttachmentOut(Schema):
+    id: uuid.UUID = Field(..., alias="uuid")
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
 class EntityOut(Schema):
     position: int
     status: str
@@ -155,6 +166,7 @@ class MessageOut(Schema):
     recall_reason: str
     forwarded_from: uuid.UUID | None
     restricted_entities: int
+    attachments: list[AttachmentOut]
     signing_kid: str
     content_sha256: str
     entities: list[EntityOut]
@@ -218,6 +230,7 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
         "signing_kid": message.signing_kid,
         "content_sha256": message.content_sha256,
         "entities": shown,
+        "attachments": [] if content_hidden(message, actor) else list(message.attachments.all()),
         "receipts": [
             {
                 "organisation": r.organisation.key,
@@ -235,8 +248,8 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
 def _full(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     return (
         annotate_for(actor, qs)
-        .select_related("thread", "sender", "originator", "in_reply_to")
-        .prefetch_related("entities", "receipts__organisation")
+        .select_related("thread", "sender", "originator", "in_reply_to", "forwarded_from")
+        .prefetch_related("entities", "receipts__organisation", "attachments")
     )
 
 
@@ -460,3 +473,45 @@ def search(
         .select_related("thread", "sender")
         .order_by("-sent_at", "-id")
     )
+
+
+@router.post("/attachments", response={201: AttachmentOut})
+def upload(request: HttpRequest, name: str) -> Any:
+    """Upload a file as the raw request body (``?name=report.pdf``, its Content-Type header);
+    it is streamed to disk encrypted. Send its ``id`` in a message's ``attachments``.
+
+    A forbidden type (415) or a declared size over the node's limit (413) is refused before
+    the body is read."""
+    actor = request.auth  # type: ignore[attr-defined]
+    if not policy.can(actor, policy.ADD, Message):
+        raise PermissionDenied("only members of an organisation upload")
+    declared = request.META.get("CONTENT_LENGTH")
+    attachments.check_declared(name, int(declared) if declared and declared.isdigit() else None)
+    stored = attachments.store_upload(
+        actor,
+        request,  # the request is a stream: read chunk by chunk, never request.body
+        name=name,
+        content_type=request.content_type or "application/octet-stream",
+        declared_size=int(declared) if declared and declared.isdigit() else None,
+    )
+    return Status(201, stored)
+
+
+@router.get("/messages/{message_id}/attachments/{attachment_id}")
+def download(
+    request: HttpRequest, message_id: uuid.UUID, attachment_id: uuid.UUID
+) -> StreamingHttpResponse:
+    """The decrypted file, streamed; the download is logged as a consultation."""
+    actor = request.auth  # type: ignore[attr-defined]
+    message = policy.get_visible_or_404(actor, Message, uuid=message_id)
+    if content_hidden(message, actor):
+        raise Http404
+    attachment = get_object_or_404(message.attachments.all(), uuid=attachment_id)
+    attachments.log_download(actor, attachment, request)
+    response = StreamingHttpResponse(
+        attachments.read_plaintext(attachment), content_type=attachment.content_type
+    )
+    response["Content-Length"] = str(attachment.size)
+    response["Content-Disposition"] = content_disposition_header(True, attachment.name) or ""
+    response["X-Content-SHA256"] = attachment.sha256
+    return response

@@ -92,6 +92,11 @@ class MessageForm(forms.Form):
         required=False,
         help_text=_("User names of the recipients' staff who alone may read it, comma-separated."),
     )
+    attachment = forms.FileField(
+        label=_("Attachment"),
+        required=False,
+        help_text=_("Stored encrypted; signed with the message by its SHA-256."),
+    )
     late_reason = forms.CharField(
         label=_("Reason the reply is late"),
         required=False,

@@ -308,3 +308,35 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"digest {self.organisation_id} {self.day}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, stored encrypted (AES-256-GCM, a key per file, chunked).
+
+    Uploaded first (``message`` empty, owned by the uploading organisation), then bound to a
+    message by ``send_message``, whose signed document carries its name, size and SHA-256.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments"
+    )
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64, help_text=_("of the plaintext"))
+    wrapped_key = models.BinaryField(help_text=_("the file key, sealed under the master key"))
+    nonce_prefix = models.BinaryField()
+    chunk_size = models.PositiveIntegerField()
+    path = models.CharField(max_length=255, help_text=_("relative to MEDIA_ROOT"))
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["message_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -44,6 +44,7 @@ from firstline.exchange.markings import (
     Urgency,
 )
 from firstline.exchange.models import (
+    Attachment,
     Entity,
     KeyUse,
     Message,
@@ -83,6 +84,7 @@ class Draft:
     named_users: list[User] = field(default_factory=list)
     links: list[Thread] = field(default_factory=list)
     forwarded_from: Message | None = None
+    attachments: list[Attachment] = field(default_factory=list)
     uuid: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -122,6 +124,7 @@ def validate_draft(
     personal_data: bool = False,
     links: Sequence[str] = (),
     forwarded_from: Message | None = None,
+    attachments: Sequence[str | uuid.UUID] = (),
     now: dt.datetime,
 ) -> Draft:
     """Check every rule of a message before anything is written; one Problem lists them all."""
@@ -263,6 +266,23 @@ def validate_draft(
         else:
             link_threads.append(linked)
 
+    files = []
+    if attachments:
+        wanted = [str(a) for a in attachments]
+        by_id = {
+            str(a.uuid): a
+            for a in Attachment.objects.filter(
+                uuid__in=[w for w in wanted if _is_uuid(w)],
+                organisation=sender,
+                message__isnull=True,
+            )
+        }
+        for i, ref in enumerate(wanted):
+            if ref not in by_id:
+                errors.add(f"attachments[{i}]", "no such uploaded file of your organisation")
+            else:
+                files.append(by_id[ref])
+
     if errors.errors:
         raise Problem(
             "The message cannot be sent",
@@ -293,6 +313,7 @@ def validate_draft(
         named_users=users,
         links=link_threads,
         forwarded_from=forwarded_from,
+        attachments=files,
     )
 
 
@@ -376,6 +397,16 @@ def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any
         "late_reason": draft.late_reason or None,
         "forwarded_from": str(draft.forwarded_from.uuid) if draft.forwarded_from else None,
         "entities": [e.document() for e in draft.entities],
+        "attachments": [
+            {
+                "id": str(a.uuid),
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in draft.attachments
+        ],
     }
 
 
@@ -443,6 +474,17 @@ def store_message(
     if draft.named_users:
         message.named_users.add(*draft.named_users)
     return message
+
+
+def bind_attachments(draft: Draft, message: Message) -> None:
+    """Tie the uploaded files to the message; a file bound meanwhile by another send fails."""
+    if not draft.attachments:
+        return
+    bound = Attachment.objects.filter(
+        pk__in=[a.pk for a in draft.attachments], message__isnull=True
+    ).update(message=message)
+    if bound != len(draft.attachments):
+        raise Problem.field("attachments", "a file was sent with another message", status=409)
 
 
 def store_entities(draft: Draft, message: Message) -> list[Entity]:
@@ -531,6 +573,7 @@ def send_message(
         thread = open_thread(draft, at)
         sealed = seal(draft, thread, actor, at)
         message = store_message(draft, thread, actor, sealed, at)
+        bind_attachments(draft, message)
         stored = store_entities(draft, message)
         store_receipts(draft, message, at)
         index_message(message, thread.subject, stored)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from firstline import policy
 from firstline.core import clock
 from firstline.core.problems import Problem
-from firstline.exchange import deadlines, followup, services
+from firstline.exchange import attachments, deadlines, followup, services
 from firstline.exchange.forms import (
     ForwardForm,
     MessageForm,
@@ -73,7 +73,7 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
     messages = list(
         annotate_for(actor, Message.objects.visible_to(actor).filter(thread=found))
         .select_related("sender", "originator")
-        .prefetch_related("entities", "receipts__organisation")
+        .prefetch_related("entities", "receipts__organisation", "attachments")
         .order_by("sent_at", "id")
     )
     services.consult_messages(actor, messages, request=request, now=now)
@@ -104,7 +104,7 @@ def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
     form_kwargs = {"sender_id": actor.organisation_id, "reply": reply}
     problems: list[str] = []
     if request.method == "POST":
-        form = MessageForm(request.POST, **form_kwargs)
+        form = MessageForm(request.POST, request.FILES, **form_kwargs)
         persons = PersonFormSet(request.POST, prefix="person")
         others = OtherEntityFormSet(request.POST, prefix="entity")
         adding = "add_person" in request.POST or "add_entity" in request.POST
@@ -114,10 +114,24 @@ def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
             fields["entities"] = [e for e in entities if e]
             if parent is not None:
                 fields["in_reply_to"] = parent.uuid
+            upload = form.cleaned_data.get("attachment")
+            stored = None
             try:
+                if upload is not None:
+                    stored = attachments.store_upload(
+                        actor,
+                        upload,
+                        name=upload.name or "",
+                        content_type=upload.content_type or "",
+                    )
+                    fields["attachments"] = [stored.uuid]
                 message = services.send_message(actor, request=request, **fields)
             except Problem as exc:
+                if stored is not None:
+                    attachments.discard(stored)
                 problems = place_errors(exc.errors, form, persons, others)
+                if any(e["field"] in ("name", "size") for e in exc.errors):
+                    form.add_error("attachment", exc.detail)
             else:
                 return redirect("exchange:thread", reference=message.thread.reference)
         if adding:
