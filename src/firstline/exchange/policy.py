@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from firstline import policy
 from firstline.accounts.models import User
@@ -34,11 +34,15 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     org = getattr(actor, "organisation_id", None)
     if not org:
         return qs.none()
-    received = Receipt.objects.filter(organisation_id=org).values("message_id")
-    recipient_side = Q(pk__in=received) & ~Q(tlp=TLP.RED)
+    # correlated EXISTS, not IN (list): checked only for the candidate rows, so a search or a
+    # page of a large inbox does not first collect every message the organisation received
+    received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
+    recipient_side = received & ~Q(tlp=TLP.RED)
     if isinstance(actor, User):
-        named = Message.named_users.through.objects.filter(user_id=actor.pk).values("message_id")
-        recipient_side |= Q(pk__in=received) & Q(tlp=TLP.RED) & Q(pk__in=named)
+        named = Exists(
+            Message.named_users.through.objects.filter(message_id=OuterRef("pk"), user_id=actor.pk)
+        )
+        recipient_side |= received & Q(tlp=TLP.RED) & named
     return qs.filter(Q(sender_id=org) | recipient_side, classification__in=_levels(actor))
 
 
