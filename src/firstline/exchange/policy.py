@@ -37,12 +37,12 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     # correlated EXISTS, not IN (list): checked only for the candidate rows, so a search or a
     # page of a large inbox does not first collect every message the organisation received
     received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
-    recipient_side = received & ~Q(tlp=TLP.RED)
+    recipient_side: Any = Q(received) & ~Q(tlp=TLP.RED)
     if isinstance(actor, User):
         named = Exists(
             Message.named_users.through.objects.filter(message_id=OuterRef("pk"), user_id=actor.pk)
         )
-        recipient_side |= received & Q(tlp=TLP.RED) & named
+        recipient_side |= Q(received) & Q(tlp=TLP.RED) & Q(named)
     return qs.filter(Q(sender_id=org) | recipient_side, classification__in=_levels(actor))
 
 
