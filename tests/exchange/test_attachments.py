@@ -173,3 +173,19 @@ def test_compose_page_refuses_a_forbidden_file_and_keeps_nothing(
     assert response.status_code == 200
     assert "attachment" in response.context["form"].errors
     assert Message.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_unsent_uploads_are_purged_after_a_day(
+    send: Callable[..., Message], albanian_officer: User
+) -> None:
+    import datetime as dt
+
+    from firstline.exchange.tasks import purge_unsent_uploads
+
+    old = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    unsent = attachments.store_upload(albanian_officer, io.BytesIO(b"x"), name="x.txt", now=old)
+    sent = attachments.store_upload(albanian_officer, io.BytesIO(b"y"), name="y.txt", now=old)
+    send(attachments=[sent.uuid])
+    assert purge_unsent_uploads.call() == 1
+    assert list(Attachment.objects.all()) == [sent]
+    assert not stored_path(unsent).exists() and stored_path(sent).exists()

@@ -85,3 +85,16 @@ def enqueue_overdue_digests(now: dt.datetime | None = None) -> list[int]:
     for org_id in org_ids:
         send_overdue_digest.enqueue(org_id, day)
     return org_ids
+
+
+@task()
+def purge_unsent_uploads(older_than_hours: int = 24) -> int:
+    """Delete uploads never bound to a message (their send failed or never happened)."""
+    from firstline.exchange.attachments import discard
+    from firstline.exchange.models import Attachment
+
+    cutoff = clock.now() - dt.timedelta(hours=older_than_hours)
+    stale = list(Attachment.objects.filter(message__isnull=True, uploaded_at__lt=cutoff))
+    for attachment in stale:
+        discard(attachment)
+    return len(stale)

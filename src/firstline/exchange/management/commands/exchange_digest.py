@@ -1,4 +1,4 @@
-"""``firstline exchange_digest``: enqueue today's overdue-request digests (run it daily)."""
+"""``firstline exchange_digest``: enqueue the daily exchange jobs (overdue digests, upload purge)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from firstline.exchange.tasks import enqueue_overdue_digests
+from firstline.exchange.tasks import enqueue_overdue_digests, purge_unsent_uploads
 
 
 class Command(BaseCommand):
@@ -14,4 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         orgs = enqueue_overdue_digests()
-        self.stdout.write(f"enqueued {len(orgs)} digest(s)")
+        purge_unsent_uploads.enqueue()
+        self.stdout.write(f"enqueued {len(orgs)} digest(s) and the purge of unsent uploads")
