@@ -83,11 +83,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from firstline.accounts.api import router as accounts_router
     from firstline.audit.api import router as audit_router
     from firstline.directory.api import router as directory_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
+    api.add_router("/accounts/", accounts_router)
 
 
 _register_routers()

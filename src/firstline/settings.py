@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "firstline.accounts",
     "firstline.directory",
     "firstline.audit",
-    "django.contrib.admin",
+    "firstline.accounts.admin_apps.FirstLineAdminConfig",  # django.contrib.admin behind the policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -206,6 +206,7 @@ CONTENT_SECURITY_POLICY = {
 LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 5)
 LOCKOUT_BASE_SECONDS = env_int("LOCKOUT_BASE_SECONDS", 60)
 LOCKOUT_MAX_SECONDS = env_int("LOCKOUT_MAX_SECONDS", 3600)
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")  # e.g. X-Forwarded-For, set by the TLS proxy
 OTP_TOTP_ISSUER = NODE_NAME
 
 # Classification levels, lowest first (node-configurable).
