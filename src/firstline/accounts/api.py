@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
@@ -77,11 +77,11 @@ def list_keys(request: HttpRequest) -> Any:
 
 
 @router.post("/keys", response={201: ApiKeyCreatedOut}, summary="Create a key (shown once)")
-def create_key(request: HttpRequest, payload: ApiKeyIn) -> tuple[int, dict[str, Any]]:
+def create_key(request: HttpRequest, payload: ApiKeyIn) -> Status:
     actor = request.auth  # type: ignore[attr-defined]
     key, secret = services.create_api_key(actor=actor, request=request, **payload.dict())
-    body = ApiKeyOut.from_orm(key).dict()
-    return 201, {**body, "key": secret}
+    key.key = secret  # type: ignore[attr-defined]  # on this response only; never stored
+    return Status(201, key)
 
 
 @router.get("/keys/{prefix}", response=ApiKeyOut, summary="One key")

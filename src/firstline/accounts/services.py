@@ -153,9 +153,10 @@ def check_second_factor(user: User, code: str) -> SecondFactorResult:
     wait_until: dt.datetime | None = None
     with transaction.atomic():
         candidates: list[TOTPDevice | StaticDevice] = []
-        if token.isdigit():
+        # authenticator codes are 6 (or 8) digits; recovery codes 8 letters and digits
+        if token.isdigit() and len(token) in (6, 8):
             candidates += TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
-        else:
+        if len(token) != 6:
             candidates += StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
         for device in candidates:
             allowed, data = device.verify_is_allowed()
