@@ -37,7 +37,9 @@ def totp_code() -> Callable[..., str]:
 def password_step() -> Callable[..., HttpResponse]:
     """``password_step(client, username, password=PASSWORD, **extra)``: POST the first step."""
 
-    def _post(client: Client, username: str, password: str = PASSWORD, **extra: str) -> HttpResponse:
+    def _post(
+        client: Client, username: str, password: str = PASSWORD, **extra: str
+    ) -> HttpResponse:
         return client.post(  # type: ignore[return-value]
             "/accounts/login/", {"username": username, "password": password, **extra}
         )

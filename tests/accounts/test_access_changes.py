@@ -15,7 +15,10 @@ def test_an_org_admin_changes_a_colleagues_role_and_it_is_audited(
     albanian_org_admin: User, albanian_officer: User
 ) -> None:
     services.change_access(
-        actor=albanian_org_admin, user=albanian_officer, role=Role.COORDINATOR, clearance="UNCLASSIFIED"
+        actor=albanian_org_admin,
+        user=albanian_officer,
+        role=Role.COORDINATOR,
+        clearance="UNCLASSIFIED",
     )
     albanian_officer.refresh_from_db()
     assert (albanian_officer.role, albanian_officer.clearance) == (Role.COORDINATOR, "UNCLASSIFIED")
@@ -54,17 +57,26 @@ def test_an_org_admin_cannot_change_another_organisations_user(
 ) -> None:  # type: ignore[no-untyped-def]
     client: Client = signed_in(albanian_org_admin)
     response = client.patch(
-        f"/api/v1/accounts/users/{serbian_analyst.pk}/access", {"role": "dpo"}, content_type="application/json"
+        f"/api/v1/accounts/users/{serbian_analyst.pk}/access",
+        {"role": "dpo"},
+        content_type="application/json",
     )
     assert response.status_code == 404
-    assert client.post(f"/accounts/users/{serbian_analyst.pk}/access/", {"role": "dpo"}).status_code == 404
+    assert (
+        client.post(f"/accounts/users/{serbian_analyst.pk}/access/", {"role": "dpo"}).status_code
+        == 404
+    )
     serbian_analyst.refresh_from_db()
     assert serbian_analyst.role == Role.ANALYST
 
 
-def test_the_api_changes_access(signed_in, albanian_org_admin: User, albanian_officer: User) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_changes_access(
+    signed_in, albanian_org_admin: User, albanian_officer: User
+) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(albanian_org_admin).patch(
-        f"/api/v1/accounts/users/{albanian_officer.pk}/access", {"role": "dpo"}, content_type="application/json"
+        f"/api/v1/accounts/users/{albanian_officer.pk}/access",
+        {"role": "dpo"},
+        content_type="application/json",
     )
     assert response.status_code == 200
     assert response.json() == {
@@ -84,11 +96,16 @@ def test_the_users_page_lists_the_organisation_and_logs_the_consultation(
     assert "al-officer" in html and "rs-analyst" not in html
     entry = AuditEntry.objects.get()
     assert entry.operation == Operation.CONSULT
-    assert sorted(entry.object_ids) == sorted([str(albanian_org_admin.pk), str(albanian_officer.pk)])
+    assert sorted(entry.object_ids) == sorted(
+        [str(albanian_org_admin.pk), str(albanian_officer.pk)]
+    )
 
     response = client.post(
         f"/accounts/users/{albanian_officer.pk}/access/",
-        {f"u{albanian_officer.pk}-role": "coordinator", f"u{albanian_officer.pk}-clearance": "RESTRICTED"},
+        {
+            f"u{albanian_officer.pk}-role": "coordinator",
+            f"u{albanian_officer.pk}-clearance": "RESTRICTED",
+        },
     )
     assert response.status_code == 302
     albanian_officer.refresh_from_db()
@@ -99,7 +116,9 @@ def test_a_practitioner_has_no_users_page(signed_in, kumanovo_coordinator: User)
     assert signed_in(kumanovo_coordinator).get("/accounts/users/").status_code == 403
 
 
-def test_making_someone_node_admin_makes_them_staff_and_back(node_admin: User, albanian_officer: User) -> None:
+def test_making_someone_node_admin_makes_them_staff_and_back(
+    node_admin: User, albanian_officer: User
+) -> None:
     services.change_access(actor=node_admin, user=albanian_officer, role=Role.NODE_ADMIN)
     assert User.objects.get(pk=albanian_officer.pk).is_staff
     services.change_access(actor=node_admin, user=albanian_officer, role=Role.ANALYST)

@@ -25,7 +25,9 @@ def test_new_recovery_codes_replace_the_old_ones(
     first = client.post("/accounts/me/recovery-codes/").context["codes"]
     second = client.post("/accounts/me/recovery-codes/").context["codes"]
     assert len(second) == 10 and not set(first) & set(second)
-    stored = set(StaticToken.objects.filter(device__user=albanian_officer).values_list("token", flat=True))
+    stored = set(
+        StaticToken.objects.filter(device__user=albanian_officer).values_list("token", flat=True)
+    )
     assert stored == set(second)
 
     other = Client()
@@ -65,7 +67,11 @@ def test_the_password_changes_and_the_session_stays_verified(
 def test_a_wrong_old_password_changes_nothing(signed_in, albanian_officer: User) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(albanian_officer).post(
         "/accounts/me/password/",
-        {"old_password": "wrong", "new_password1": "an entirely new passphrase", "new_password2": "an entirely new passphrase"},
+        {
+            "old_password": "wrong",
+            "new_password1": "an entirely new passphrase",
+            "new_password2": "an entirely new passphrase",
+        },
     )
     assert response.status_code == 400
     assert "Your old password was entered incorrectly" in response.content.decode()
@@ -76,13 +82,16 @@ def test_a_wrong_old_password_changes_nothing(signed_in, albanian_officer: User)
 def test_the_profile_is_saved_and_audited(signed_in, albanian_officer: User) -> None:  # type: ignore[no-untyped-def]
     client: Client = signed_in(albanian_officer)
     response = client.post(
-        "/accounts/me/profile/", {"first_name": "Ana", "last_name": "Example", "email": "ana@example.org"}
+        "/accounts/me/profile/",
+        {"first_name": "Ana", "last_name": "Example", "email": "ana@example.org"},
     )
     assert response.status_code == 302
     user = User.objects.get(pk=albanian_officer.pk)
     assert (user.first_name, user.email) == ("Ana", "ana@example.org")
     assert AuditEntry.objects.get().operation == Operation.ALTER
-    bad = client.post("/accounts/me/profile/", {"first_name": "Ana", "last_name": "", "email": "nope"})
+    bad = client.post(
+        "/accounts/me/profile/", {"first_name": "Ana", "last_name": "", "email": "nope"}
+    )
     assert bad.status_code == 400
     assert "Enter a valid email address." in bad.content.decode()
 
@@ -91,4 +100,6 @@ def test_administrators_find_their_pages_from_the_account_page(
     signed_in, albanian_org_admin: User, albanian_officer: User
 ) -> None:  # type: ignore[no-untyped-def]
     assert "/accounts/keys/" in signed_in(albanian_org_admin).get("/accounts/me/").content.decode()
-    assert "/accounts/keys/" not in signed_in(albanian_officer).get("/accounts/me/").content.decode()
+    assert (
+        "/accounts/keys/" not in signed_in(albanian_officer).get("/accounts/me/").content.decode()
+    )

@@ -92,7 +92,9 @@ def test_changing_a_role_in_the_admin_is_audited(
     assert entry.object_ids == [str(albanian_officer.pk)]
 
 
-def test_the_admin_never_shows_a_devices_secret(signed_in, node_admin: User, albanian_officer: User) -> None:  # type: ignore[no-untyped-def]
+def test_the_admin_never_shows_a_devices_secret(
+    signed_in, node_admin: User, albanian_officer: User
+) -> None:  # type: ignore[no-untyped-def]
     client: Client = signed_in(_staff(node_admin))
     device = TOTPDevice.objects.get(user=albanian_officer)
     assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403

@@ -24,7 +24,12 @@ def test_an_org_admin_creates_a_key_on_the_page_and_sees_its_secret_once(
     client: Client = signed_in(albanian_org_admin)
     response = client.post(
         "/accounts/keys/",
-        {"name": "case system", "role": "analyst", "clearance": "RESTRICTED", "scopes": ["directory.view"]},
+        {
+            "name": "case system",
+            "role": "analyst",
+            "clearance": "RESTRICTED",
+            "scopes": ["directory.view"],
+        },
     )
     assert response.status_code == 200
     secret = response.context["secret"]
@@ -47,7 +52,12 @@ def test_the_api_creates_a_key_and_returns_the_secret_only_then(
     client: Client = signed_in(albanian_org_admin)
     response = client.post(
         "/api/v1/accounts/keys",
-        {"name": "sync", "role": "practitioner", "clearance": "UNCLASSIFIED", "scopes": ["directory.view"]},
+        {
+            "name": "sync",
+            "role": "practitioner",
+            "clearance": "UNCLASSIFIED",
+            "scopes": ["directory.view"],
+        },
         content_type="application/json",
     )
     assert response.status_code == 201
@@ -89,7 +99,9 @@ def test_a_key_without_directory_change_may_not_change_the_directory(
     albanian_org_admin: User, albanian_police: Organisation, make_key
 ) -> None:  # type: ignore[no-untyped-def]
     read_only, _ = make_key(albanian_org_admin, role="org_admin", scopes=["directory.view"])
-    writer, _ = make_key(albanian_org_admin, role="org_admin", scopes=["directory.view", "directory.change"])
+    writer, _ = make_key(
+        albanian_org_admin, role="org_admin", scopes=["directory.view", "directory.change"]
+    )
     assert policy.can(albanian_org_admin, policy.CHANGE, albanian_police)
     assert not policy.can(apikeys.actor_for(read_only), policy.CHANGE, albanian_police)
     assert policy.can(apikeys.actor_for(writer), policy.CHANGE, albanian_police)
@@ -114,7 +126,9 @@ def test_no_directory_write_endpoint_accepts_a_key_without_directory_change(
         pytest.skip("no directory write endpoint in this branch yet")
     for method, path in writes:
         url = re.sub(r"\{[^}]+\}", albanian_police.key, path)
-        response = client.generic(method, url, "{}", content_type="application/json", **bearer(secret))
+        response = client.generic(
+            method, url, "{}", content_type="application/json", **bearer(secret)
+        )
         assert response.status_code in (403, 404, 422), (method, url, response.status_code)
         assert response.status_code != 422 or method == "POST", (method, url)
 
@@ -126,7 +140,9 @@ def test_a_revoked_key_gets_401_problem_json(
     assert client.get("/api/v1/accounts/me", **bearer(secret)).status_code == 200
     admin = signed_in(albanian_org_admin)
     assert admin.post(f"/accounts/keys/{key.prefix}/revoke/").status_code == 302
-    response = client.post("/api/v1/accounts/keys", "{}", content_type="application/json", **bearer(secret))
+    response = client.post(
+        "/api/v1/accounts/keys", "{}", content_type="application/json", **bearer(secret)
+    )
     assert response.status_code == 401
     assert response["Content-Type"] == "application/problem+json"
     assert response["WWW-Authenticate"].startswith("Bearer")
@@ -136,7 +152,7 @@ def test_a_revoked_key_gets_401_problem_json(
 def test_a_wrong_or_malformed_key_gets_401(
     client: Client, albanian_org_admin: User, make_key, bearer
 ) -> None:  # type: ignore[no-untyped-def]
-    key, secret = make_key(albanian_org_admin)
+    _, secret = make_key(albanian_org_admin)
     forged = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
     for token in (forged, "fl_nothing", "", secret + "x"):
         assert client.get("/api/v1/accounts/me", **bearer(token)).status_code == 401, token
@@ -147,7 +163,9 @@ def test_a_key_header_is_judged_alone_even_with_a_session(
 ) -> None:  # type: ignore[no-untyped-def]
     client: Client = signed_in(albanian_org_admin)
     assert client.get("/api/v1/accounts/me").status_code == 200
-    assert client.get("/api/v1/accounts/me", **bearer("fl_0000000000_" + "x" * 43)).status_code == 401
+    assert (
+        client.get("/api/v1/accounts/me", **bearer("fl_0000000000_" + "x" * 43)).status_code == 401
+    )
 
 
 def test_last_used_is_recorded_at_most_once_a_minute(
@@ -205,7 +223,12 @@ def test_it_refuses_a_key_beyond_the_creator(
 def test_the_api_names_the_field_of_a_refused_key(signed_in, albanian_org_admin: User) -> None:  # type: ignore[no-untyped-def]
     response = signed_in(albanian_org_admin).post(
         "/api/v1/accounts/keys",
-        {"name": "x", "role": "node_admin", "clearance": "RESTRICTED", "scopes": ["directory.view"]},
+        {
+            "name": "x",
+            "role": "node_admin",
+            "clearance": "RESTRICTED",
+            "scopes": ["directory.view"],
+        },
         content_type="application/json",
     )
     assert response.status_code == 400
@@ -236,7 +259,11 @@ def test_an_org_admin_cannot_see_or_revoke_another_organisations_key(
     signed_in, albanian_org_admin: User, serbian_ministry: Organisation, make_key
 ) -> None:  # type: ignore[no-untyped-def]
     serbian_admin = User.objects.create_user(
-        "rs-admin", password="x", organisation=serbian_ministry, role=Role.ORG_ADMIN, clearance="RESTRICTED"
+        "rs-admin",
+        password="x",
+        organisation=serbian_ministry,
+        role=Role.ORG_ADMIN,
+        clearance="RESTRICTED",
     )
     key, _ = make_key(serbian_admin)
     client: Client = signed_in(albanian_org_admin)
@@ -248,8 +275,14 @@ def test_an_org_admin_cannot_see_or_revoke_another_organisations_key(
     assert ApiKey.objects.get().revoked_at is None
 
 
-def test_a_key_cannot_manage_keys(client: Client, albanian_org_admin: User, make_key, bearer) -> None:  # type: ignore[no-untyped-def]
-    key, secret = make_key(albanian_org_admin, role="org_admin", scopes=["accounts.view", "accounts.add", "accounts.change"])
+def test_a_key_cannot_manage_keys(
+    client: Client, albanian_org_admin: User, make_key, bearer
+) -> None:  # type: ignore[no-untyped-def]
+    key, secret = make_key(
+        albanian_org_admin,
+        role="org_admin",
+        scopes=["accounts.view", "accounts.add", "accounts.change"],
+    )
     assert client.get("/api/v1/accounts/keys", **bearer(secret)).status_code == 403
     response = client.post(
         "/api/v1/accounts/keys",
@@ -258,17 +291,24 @@ def test_a_key_cannot_manage_keys(client: Client, albanian_org_admin: User, make
         **bearer(secret),
     )
     assert response.status_code == 403
-    assert client.post(f"/api/v1/accounts/keys/{key.prefix}/revoke", **bearer(secret)).status_code == 404
+    assert (
+        client.post(f"/api/v1/accounts/keys/{key.prefix}/revoke", **bearer(secret)).status_code
+        == 404
+    )
     assert ApiKey.objects.count() == 1
 
 
-def test_creating_and_revoking_a_key_are_audited(
-    albanian_org_admin: User, make_key, clock
-) -> None:  # type: ignore[no-untyped-def]
+def test_creating_and_revoking_a_key_are_audited(albanian_org_admin: User, make_key, clock) -> None:  # type: ignore[no-untyped-def]
     key, _ = make_key(albanian_org_admin)
     services.revoke_api_key(actor=albanian_org_admin, key=key, now=clock.now)
-    services.revoke_api_key(actor=albanian_org_admin, key=key, now=clock.now + dt.timedelta(hours=1))
-    entries = list(AuditEntry.objects.order_by("seq").values_list("operation", "outcome", "object_ids", "actor_user"))
+    services.revoke_api_key(
+        actor=albanian_org_admin, key=key, now=clock.now + dt.timedelta(hours=1)
+    )
+    entries = list(
+        AuditEntry.objects.order_by("seq").values_list(
+            "operation", "outcome", "object_ids", "actor_user"
+        )
+    )
     assert entries == [
         (Operation.KEY_CHANGE, "created", [key.prefix], f"user:{albanian_org_admin.pk}"),
         (Operation.KEY_CHANGE, "revoked", [key.prefix], f"user:{albanian_org_admin.pk}"),
@@ -282,5 +322,7 @@ def test_a_node_admin_revokes_any_key_but_creates_none(
     key, _ = make_key(albanian_org_admin)
     client: Client = signed_in(node_admin)
     assert key.prefix in client.get("/accounts/keys/").content.decode()
-    assert client.post(f"/api/v1/accounts/keys/{key.prefix}/revoke").json()["revoked_at"] is not None
+    assert (
+        client.post(f"/api/v1/accounts/keys/{key.prefix}/revoke").json()["revoked_at"] is not None
+    )
     assert not policy.can(node_admin, policy.ADD, ApiKey)

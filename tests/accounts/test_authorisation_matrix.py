@@ -1,4 +1,4 @@
-"""The authorisation matrix: every actor × every endpoint × own versus another organisation's object.
+"""The authorisation matrix: every actor x every endpoint x own versus another organisation's object.
 
 The endpoints are discovered, not listed by hand: API operations from the OpenAPI schema, pages
 from the URL resolver, admin screens from the admin site's registry. Every discovered endpoint
@@ -91,7 +91,12 @@ def expect(
 
 
 EVERYONE_SIGNED_IN = frozenset({*ROLES, *KEYS})
-NEW_KEY = {"name": "matrix", "role": "analyst", "clearance": "RESTRICTED", "scopes": ["directory.view"]}
+NEW_KEY = {
+    "name": "matrix",
+    "role": "analyst",
+    "clearance": "RESTRICTED",
+    "scopes": ["directory.view"],
+}
 
 # --- the API, one row per operation of the OpenAPI schema ------------------------------------------
 
@@ -134,9 +139,16 @@ PAGES: dict[tuple[str, str], Expect] = {
     ),
     ("POST", "accounts:api_keys"): expect(302, default=403, org_admin=200, body=NEW_KEY),
     ("GET", "accounts:revoke_api_key"): expect(302, default=405),
-    ("POST", "accounts:revoke_api_key"): expect(302, default=404, org_admin=(302, 404), node_admin=302),
+    ("POST", "accounts:revoke_api_key"): expect(
+        302, default=404, org_admin=(302, 404), node_admin=302
+    ),
     ("GET", "accounts:users"): expect(
-        302, default=403, org_admin=200, node_admin=200, shows_other={"node_admin"}, marker="username"
+        302,
+        default=403,
+        org_admin=200,
+        node_admin=200,
+        shows_other={"node_admin"},
+        marker="username",
     ),
     ("GET", "accounts:change_user_access"): expect(302, default=405),
     ("POST", "accounts:change_user_access"): expect(
@@ -170,8 +182,16 @@ ADMIN_MODELS: dict[str, int] = {
 
 # Admin URL names other than the model screens, reached only through the rows above.
 ADMIN_OTHER_NAMES = {
-    "index", "login", "logout", "password_change", "password_change_done", "autocomplete",
-    "jsi18n", "view_on_site", "app_list", "auth_user_password_change",
+    "index",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "autocomplete",
+    "jsi18n",
+    "view_on_site",
+    "app_list",
+    "auth_user_password_change",
 }
 
 # --- how to find the own and the other organisation's object for each path parameter -------------
@@ -209,15 +229,26 @@ def world(db: None) -> World:
     albania = Country.objects.create(code="AL", name="Albania", is_beneficiary=True)
     serbia = Country.objects.create(code="RS", name="Serbia", is_beneficiary=True)
     home = Organisation.objects.create(
-        key="al-asp-ctu", name="ASP CTU", sector=Sector.POLICE, level=Level.NATIONAL, country=albania
+        key="al-asp-ctu",
+        name="ASP CTU",
+        sector=Sector.POLICE,
+        level=Level.NATIONAL,
+        country=albania,
     )
     abroad = Organisation.objects.create(
-        key="rs-moi", name="MUP", sector=Sector.INTERIOR_MINISTRY, level=Level.NATIONAL, country=serbia
+        key="rs-moi",
+        name="MUP",
+        sector=Sector.INTERIOR_MINISTRY,
+        level=Level.NATIONAL,
+        country=serbia,
     )
     users = {role: _user(home, role, f"home-{role}") for role in ROLES if role != Role.NODE_ADMIN}
     users["node_admin"] = _user(None, Role.NODE_ADMIN, "node-admin", is_staff=True)
     abroad_admin = _user(abroad, Role.ORG_ADMIN, "abroad-admin")
-    targets = {"own": _user(home, Role.PRACTITIONER, "home-target"), "other": _user(abroad, Role.PRACTITIONER, "abroad-target")}
+    targets = {
+        "own": _user(home, Role.PRACTITIONER, "home-target"),
+        "other": _user(abroad, Role.PRACTITIONER, "abroad-target"),
+    }
 
     sessions = {}
     for name, user in users.items():
@@ -235,7 +266,9 @@ def world(db: None) -> World:
 
     every = apikeys.available_scopes()
     secrets = {
-        "apikey_read": key(users["org_admin"], [s for s in every if s.endswith(".view")], "read")[1],
+        "apikey_read": key(users["org_admin"], [s for s in every if s.endswith(".view")], "read")[
+            1
+        ],
         "apikey_write": key(users["org_admin"], every, "write")[1],
     }
     keys = {
@@ -304,15 +337,21 @@ def test_every_page_is_declared() -> None:
 
 def test_every_admin_screen_is_declared() -> None:
     undeclared = sorted(admin_models() - set(ADMIN_MODELS))
-    assert undeclared == [], f"declare the node administrator's access in ADMIN_MODELS: {undeclared}"
+    assert undeclared == [], (
+        f"declare the node administrator's access in ADMIN_MODELS: {undeclared}"
+    )
     assert sorted(set(ADMIN_MODELS) - admin_models()) == []
-    model_screen = re.compile(r"^admin:[a-z0-9_]+_[a-z0-9_]+_(changelist|add|history|delete|change|config|qrcode)$")
+    model_screen = re.compile(
+        r"^admin:[a-z0-9_]+_[a-z0-9_]+_(changelist|add|history|delete|change|config|qrcode)$"
+    )
     other = {
         name.removeprefix("admin:")
         for name, _ in _walk(get_resolver().url_patterns)
         if name.startswith("admin:") and name != "admin:None" and not model_screen.match(name)
     }
-    assert other <= ADMIN_OTHER_NAMES, f"new admin screens to declare: {sorted(other - ADMIN_OTHER_NAMES)}"
+    assert other <= ADMIN_OTHER_NAMES, (
+        f"new admin screens to declare: {sorted(other - ADMIN_OTHER_NAMES)}"
+    )
 
 
 # --- the matrix ---------------------------------------------------------------------------------
@@ -328,16 +367,24 @@ def _client(world: World, actor: str) -> tuple[Client, dict[str, str]]:
     return client, headers
 
 
-def _request(world: World, actor: str, method: str, url: str, row: Expect, json: bool) -> tuple[int, str]:
+def _request(
+    world: World, actor: str, method: str, url: str, row: Expect, json: bool
+) -> tuple[int, str]:
     client, headers = _client(world, actor)
     with transaction.atomic():
         if method == "GET":
             response = client.get(url, **headers)
         elif json:
-            response = client.generic(method, url, _json(row.body or {}), content_type="application/json", **headers)
+            response = client.generic(
+                method, url, _json(row.body or {}), content_type="application/json", **headers
+            )
         else:
             response = client.generic(
-                method, url, _form(row.body or {}), content_type="application/x-www-form-urlencoded", **headers
+                method,
+                url,
+                _form(row.body or {}),
+                content_type="application/x-www-form-urlencoded",
+                **headers,
             )
         transaction.set_rollback(True)
     return response.status_code, response.content.decode(errors="replace")
@@ -355,7 +402,15 @@ def _form(body: dict[str, Any]) -> str:
     return urlencode(body, doseq=True)
 
 
-def _check(world: World, row: Expect, actors: tuple[str, ...], url_for: Callable[[str], str], params: list[str], method: str, json: bool) -> list[str]:
+def _check(
+    world: World,
+    row: Expect,
+    actors: tuple[str, ...],
+    url_for: Callable[[str], str],
+    params: list[str],
+    method: str,
+    json: bool,
+) -> list[str]:
     failures = []
     for actor in actors:
         for side in SIDES if params else ("own",):
@@ -363,20 +418,26 @@ def _check(world: World, row: Expect, actors: tuple[str, ...], url_for: Callable
             wanted = row.status(actor, side)
             got, body = _request(world, actor, method, url, row, json)
             if got != wanted:
-                failures.append(f"{actor:>13} {side:<5} {method} {url}: expected {wanted}, got {got}")
+                failures.append(
+                    f"{actor:>13} {side:<5} {method} {url}: expected {wanted}, got {got}"
+                )
             elif got == 200 and row.marker:
                 other = str(OBJECTS[row.marker](world, "other"))
                 shown = other in body
                 if shown != (actor in row.shows_other):
                     verb = "shows" if shown else "hides"
-                    failures.append(f"{actor:>13} {method} {url}: {verb} the other organisation's {row.marker} {other}")
+                    failures.append(
+                        f"{actor:>13} {method} {url}: {verb} the other organisation's {row.marker} {other}"
+                    )
     return failures
 
 
 def _path_url(path: str, world: World, side: str) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        assert name in OBJECTS, f"say in OBJECTS how to find the own and other object for {{{name}}}"
+        assert name in OBJECTS, (
+            f"say in OBJECTS how to find the own and other object for {{{name}}}"
+        )
         return str(OBJECTS[name](world, side))
 
     return re.sub(r"\{(\w+)\}", value, path)
@@ -386,7 +447,9 @@ def _path_url(path: str, world: World, side: str) -> str:
 def test_api_matrix(world: World, method: str, path: str) -> None:
     row = API[(method, path)]
     params = re.findall(r"\{(\w+)\}", path)
-    failures = _check(world, row, ACTORS, lambda side: _path_url(path, world, side), params, method, json=True)
+    failures = _check(
+        world, row, ACTORS, lambda side: _path_url(path, world, side), params, method, json=True
+    )
     assert failures == [], "\n" + "\n".join(failures)
 
 
@@ -394,17 +457,23 @@ def _page_url(name: str, world: World, side: str) -> tuple[str, list[str]]:
     route = next(r for n, r in _walk(get_resolver().url_patterns) if n == name)
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     for param in params:
-        assert param in OBJECTS, f"say in OBJECTS how to find the own and other object for <{param}>"
+        assert param in OBJECTS, (
+            f"say in OBJECTS how to find the own and other object for <{param}>"
+        )
     kwargs = {param: OBJECTS[param](world, side) for param in params}
     return reverse(name, kwargs=kwargs or None), params
 
 
-@pytest.mark.parametrize(("method", "name"), sorted(PAGES), ids=[f"{m} {n}" for m, n in sorted(PAGES)])
+@pytest.mark.parametrize(
+    ("method", "name"), sorted(PAGES), ids=[f"{m} {n}" for m, n in sorted(PAGES)]
+)
 def test_page_matrix(world: World, method: str, name: str) -> None:
     row = PAGES[(method, name)]
     _, params = _page_url(name, world, "own")
     actors = ("anonymous", *ROLES)  # API keys do not open pages
-    failures = _check(world, row, actors, lambda side: _page_url(name, world, side)[0], params, method, json=False)
+    failures = _check(
+        world, row, actors, lambda side: _page_url(name, world, side)[0], params, method, json=False
+    )
     assert failures == [], "\n" + "\n".join(failures)
 
 

@@ -36,7 +36,9 @@ def test_the_enrolment_page_shows_a_qr_code_and_the_secret(
     response = client.get("/accounts/enrol/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert re.search(r'<img class="qr" src="data:image/svg\+xml;charset=utf-8,[^"]+" alt="[^"]+"', html)
+    assert re.search(
+        r'<img class="qr" src="data:image/svg\+xml;charset=utf-8,[^"]+" alt="[^"]+"', html
+    )
     device = TOTPDevice.objects.get(user=albanian_officer, confirmed=False)
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     shown = re.search(r'<code class="secret"[^>]*>([A-Z2-7 ]+)</code>', html)
@@ -115,7 +117,9 @@ def test_a_password_alone_cannot_enrol_a_new_device_over_recovery_codes(
     client: Client, albanian_officer: User, password_step
 ) -> None:  # type: ignore[no-untyped-def]
     _without_device(albanian_officer)
-    static = StaticDevice.objects.create(user=albanian_officer, name="Recovery codes", confirmed=True)
+    static = StaticDevice.objects.create(
+        user=albanian_officer, name="Recovery codes", confirmed=True
+    )
     StaticToken.objects.create(device=static, token="abcd2345")
     password_step(client, "al-officer")
     response = client.get("/accounts/enrol/")
@@ -128,5 +132,7 @@ def test_an_account_with_a_device_cannot_enrol_another_before_verifying(
 ) -> None:  # type: ignore[no-untyped-def]
     password_step(client, "al-officer")
     assert client.get("/accounts/enrol/")["Location"] == "/accounts/verify/"
-    assert client.post("/accounts/enrol/", {"otp_token": "123456"})["Location"] == "/accounts/verify/"
+    assert (
+        client.post("/accounts/enrol/", {"otp_token": "123456"})["Location"] == "/accounts/verify/"
+    )
     assert TOTPDevice.objects.filter(user=albanian_officer).count() == 1

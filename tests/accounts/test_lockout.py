@@ -65,7 +65,9 @@ def test_an_address_is_locked_after_spraying_many_usernames(db: None, clock) -> 
     assert lockout.current_lock("a-fresh-name", "203.0.113.8", clock.now) is None
 
 
-def test_a_full_sign_in_clears_the_username_but_not_the_address(albanian_officer: User, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_sign_in_clears_the_username_but_not_the_address(
+    albanian_officer: User, clock
+) -> None:  # type: ignore[no-untyped-def]
     fail("al-officer", "10.0.0.1", clock.now)
     fail("al-officer", "10.0.0.1", clock.now)
     services.record_login(user=albanian_officer, now=clock.now)
@@ -88,7 +90,9 @@ def test_the_refusal_says_when_to_try_again(db: None, clock) -> None:  # type: i
     local = timezone.localtime(lock.until).strftime("%H:%M:%S")
     message = lock.message(clock.now)
     assert message == f"Too many failed sign-in attempts. Try again after {local} (in 60 seconds)."
-    assert "in 10 minutes" in lockout.Lock(until=clock.now + dt.timedelta(seconds=600)).message(clock.now)
+    assert "in 10 minutes" in lockout.Lock(until=clock.now + dt.timedelta(seconds=600)).message(
+        clock.now
+    )
 
 
 def test_a_locked_username_is_refused_even_with_the_right_password(

@@ -76,7 +76,9 @@ def test_production_cookies_are_secure(tmp_path: Path) -> None:
         " s.SECURE_HSTS_SECONDS > 0, s.SECURE_PROXY_SSL_HEADER is not None,"
         " s.PASSWORD_HASHERS[0].endswith('Argon2PasswordHasher'))"
     )
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True"] * 6
 
@@ -116,7 +118,7 @@ def inline_code(html: str) -> list[str]:
         '<button onclick="go()">',
         '<div class="x" style="color: red">',
         "<body onload='x()'>",
-        '<img src=x onerror=alert(1)>',
+        "<img src=x onerror=alert(1)>",
         "<style>p { color: red }</style>",
         '<a href="javascript:void(0)">',
         '<p {% if x %}style="display:none"{% endif %}>',
@@ -128,7 +130,7 @@ def test_the_scanner_catches_inline_code(bad: str) -> None:
 
 def test_the_scanner_accepts_external_scripts_and_look_alikes() -> None:
     ok = (
-        '<script src="{% static \'firstline/site.js\' %}" defer></script>'
+        "<script src=\"{% static 'firstline/site.js' %}\" defer></script>"
         '<select data-autosubmit name="online">'
         '<p class="stylesheet">one=1</p>'
     )

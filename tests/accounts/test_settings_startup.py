@@ -24,7 +24,9 @@ def firstline_check(tmp_path: Path, **variables: str) -> subprocess.CompletedPro
 
 
 def test_production_without_a_secret_key_stops_and_names_it(tmp_path: Path) -> None:
-    result = firstline_check(tmp_path, FIRSTLINE_MODE="production", FIRSTLINE_ALLOWED_HOSTS="node.example.org")
+    result = firstline_check(
+        tmp_path, FIRSTLINE_MODE="production", FIRSTLINE_ALLOWED_HOSTS="node.example.org"
+    )
     assert result.returncode != 0
     assert "FIRSTLINE_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr

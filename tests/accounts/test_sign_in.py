@@ -23,7 +23,8 @@ def test_it_signs_in_with_password_then_a_real_totp_code(
 
     device = TOTPDevice.objects.get(user=albanian_officer)
     response = client.post(
-        "/accounts/verify/?next=/directory/", {"otp_token": totp_code(device), "next": "/directory/"}
+        "/accounts/verify/?next=/directory/",
+        {"otp_token": totp_code(device), "next": "/directory/"},
     )
     assert response.status_code == 302
     assert response["Location"] == "/directory/"
@@ -35,7 +36,9 @@ def test_a_successful_sign_in_is_audited_once_as_login(
     client: Client, albanian_officer: User, password_step, totp_code
 ) -> None:  # type: ignore[no-untyped-def]
     password_step(client, "al-officer")
-    client.post("/accounts/verify/", {"otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer))})
+    client.post(
+        "/accounts/verify/", {"otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer))}
+    )
     entries = list(AuditEntry.objects.values_list("operation", "actor_user", "object_ids"))
     assert entries == [(Operation.LOGIN, f"user:{albanian_officer.pk}", [str(albanian_officer.pk)])]
 
@@ -47,7 +50,10 @@ def test_it_gives_the_same_answer_for_a_wrong_password_and_an_unknown_user(
     unknown_user = password_step(client, "nobody-here", "not the password")
     assert wrong_password.status_code == unknown_user.status_code == 200
     assert "The username or the password is not correct." in wrong_password.content.decode()
-    assert wrong_password.context["form"].non_field_errors() == unknown_user.context["form"].non_field_errors()
+    assert (
+        wrong_password.context["form"].non_field_errors()
+        == unknown_user.context["form"].non_field_errors()
+    )
 
 
 def test_failed_logins_are_audited_without_the_typed_username(
@@ -95,7 +101,9 @@ def test_a_totp_code_cannot_be_used_twice(
 def test_a_recovery_code_works_once_instead_of_a_totp_code(
     client: Client, albanian_officer: User, password_step
 ) -> None:  # type: ignore[no-untyped-def]
-    device = StaticDevice.objects.create(user=albanian_officer, name="Recovery codes", confirmed=True)
+    device = StaticDevice.objects.create(
+        user=albanian_officer, name="Recovery codes", confirmed=True
+    )
     StaticToken.objects.create(device=device, token="abcd2345")
     password_step(client, "al-officer")
     # people copy codes with spaces and capitals
@@ -128,7 +136,10 @@ def test_it_refuses_to_redirect_off_site_after_sign_in(
     password_step(client, "al-officer")
     response = client.post(
         "/accounts/verify/",
-        {"otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer)), "next": "https://evil.example/"},
+        {
+            "otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer)),
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == "/"
 
@@ -138,7 +149,9 @@ def test_the_session_id_changes_when_the_second_factor_passes(
 ) -> None:  # type: ignore[no-untyped-def]
     password_step(client, "al-officer")
     after_password = client.session.session_key
-    client.post("/accounts/verify/", {"otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer))})
+    client.post(
+        "/accounts/verify/", {"otp_token": totp_code(TOTPDevice.objects.get(user=albanian_officer))}
+    )
     assert client.session.session_key != after_password
 
 

@@ -26,7 +26,10 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email", "language")}),
-        (_("Access"), {"fields": ("organisation", "role", "clearance", "is_active", "is_staff", "is_demo")}),
+        (
+            _("Access"),
+            {"fields": ("organisation", "role", "clearance", "is_active", "is_staff", "is_demo")},
+        ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
@@ -40,7 +43,9 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         services.record_access_change(actor=request.user, user=obj, before=before, request=request)
 
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and response.status_code == 302:
@@ -60,11 +65,27 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
 class ApiKeyAdmin(PolicyAdminMixin, admin.ModelAdmin):
     """Read-only: keys are created by organisation administrators; here they can be revoked."""
 
-    list_display = ("name", "prefix", "organisation", "role", "created_at", "last_used_at", "revoked_at")
+    list_display = (
+        "name",
+        "prefix",
+        "organisation",
+        "role",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("organisation",)
     readonly_fields = (
-        "organisation", "name", "prefix", "role", "clearance", "scopes",
-        "created_by", "created_at", "last_used_at", "revoked_at",
+        "organisation",
+        "name",
+        "prefix",
+        "role",
+        "clearance",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
     )
     exclude = ("secret_hash",)
     actions = ["revoke"]

@@ -9,7 +9,6 @@ view/add/change/delete permission from ``policy.can``, so Django's own permissio
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -70,7 +69,7 @@ class FirstLineAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request)
 
-    def admin_view(self, view: Callable[..., HttpResponse], cacheable: bool = False) -> Callable[..., HttpResponse]:
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         """Refuse a signed-in, verified person who is not a node administrator with 403 at once,
         rather than sending them round the admin's login page."""
         inner = super().admin_view(view, cacheable)
@@ -88,12 +87,16 @@ class FirstLineAdminSite(admin.AdminSite):
 
         return guarded
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """The admin has no sign-in of its own: it would bypass the lockout and the second
         factor. Anyone signed in who is not a node administrator is refused."""
         if request.user.is_authenticated:
             raise PermissionDenied
-        return redirect_to_login(request.GET.get("next", reverse("admin:index")), reverse("accounts:login"))
+        return redirect_to_login(
+            request.GET.get("next", reverse("admin:index")), reverse("accounts:login")
+        )
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         base = admin_class or admin.ModelAdmin

@@ -87,7 +87,9 @@ def create_key(request: HttpRequest, payload: ApiKeyIn) -> Status:
 @router.get("/keys/{prefix}", response=ApiKeyOut, summary="One key")
 def get_key(request: HttpRequest, prefix: str) -> ApiKey:
     actor = request.auth  # type: ignore[attr-defined]
-    return policy.get_visible_or_404(actor, ApiKey.objects.select_related("organisation"), prefix=prefix)
+    return policy.get_visible_or_404(
+        actor, ApiKey.objects.select_related("organisation"), prefix=prefix
+    )
 
 
 @router.post("/keys/{prefix}/revoke", response=ApiKeyOut, summary="Revoke a key")
@@ -116,7 +118,9 @@ class AccessOut(Schema):
         return obj.organisation.key if obj.organisation_id else None  # type: ignore[union-attr]
 
 
-@router.patch("/users/{user_id}/access", response=AccessOut, summary="Change a user's role or clearance")
+@router.patch(
+    "/users/{user_id}/access", response=AccessOut, summary="Change a user's role or clearance"
+)
 def change_access(request: HttpRequest, user_id: int, payload: AccessIn) -> User:
     actor = request.auth  # type: ignore[attr-defined]
     if payload.role is None and payload.clearance is None:

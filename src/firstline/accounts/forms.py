@@ -55,7 +55,9 @@ class ProfileForm(forms.ModelForm):
 
 def _clearance_choices(actor: Any) -> list[tuple[str, str]]:
     return [
-        (level, level) for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)
+        (level, level)
+        for level in settings.CLASSIFICATION_LEVELS
+        if policy.cleared_for(actor, level)
     ]
 
 

@@ -63,7 +63,7 @@ def threshold(kind: str) -> int:
 
 
 def lock_seconds(kind: str, failures: int) -> int:
-    """How long the ``failures``-th failure locks the counter: 0, then base, 2×base, 4×base..."""
+    """How long the ``failures``-th failure locks the counter: 0, then base, 2 x base, 4 x base..."""
     over = failures - threshold(kind)
     if over < 0:
         return 0
@@ -87,9 +87,10 @@ class Lock:
             minutes = (wait + 59) // 60
             in_words = ngettext("in %(n)d minute", "in %(n)d minutes", minutes) % {"n": minutes}
         local = timezone.localtime(self.until)
-        return _(
-            "Too many failed sign-in attempts. Try again after %(time)s (%(in_words)s)."
-        ) % {"time": formats.time_format(local, "H:i:s"), "in_words": in_words}
+        return _("Too many failed sign-in attempts. Try again after %(time)s (%(in_words)s).") % {
+            "time": formats.time_format(local, "H:i:s"),
+            "in_words": in_words,
+        }
 
 
 def current_lock(username: str, address: str, now: dt.datetime | None = None) -> Lock | None:

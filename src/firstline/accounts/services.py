@@ -194,7 +194,9 @@ def confirm_totp_enrolment(
         raise Problem.field("device", "this enrolment is no longer pending; start again")
     with transaction.atomic():
         if not device.verify_token(token.strip().replace(" ", "")):
-            raise Problem.field("otp_token", "the code does not match; check the clock of your phone")
+            raise Problem.field(
+                "otp_token", "the code does not match; check the clock of your phone"
+            )
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         # any other unconfirmed attempt is stale now
@@ -233,9 +235,7 @@ def regenerate_recovery_codes(
             actor=user,
             operation=Operation.KEY_CHANGE,
             object_type="otp_static.staticdevice",
-            object_ids=list(
-                StaticDevice.objects.filter(user=user).values_list("pk", flat=True)
-            ),
+            object_ids=list(StaticDevice.objects.filter(user=user).values_list("pk", flat=True)),
             subjects=[user.pk],
             request=request,
             outcome="recovery_codes_regenerated",
@@ -286,7 +286,9 @@ def create_api_key(
     errors: list[dict[str, str]] = []
     name = name.strip()
     if not name:
-        errors.append({"field": "name", "reason": "give the key a name saying which system uses it"})
+        errors.append(
+            {"field": "name", "reason": "give the key a name saying which system uses it"}
+        )
     elif len(name) > 100:
         errors.append({"field": "name", "reason": "at most 100 characters"})
     if role == Role.NODE_ADMIN:
@@ -420,7 +422,10 @@ def change_access(
     if clearance is not None:
         if clearance not in settings.CLASSIFICATION_LEVELS:
             errors.append(
-                {"field": "clearance", "reason": "one of " + ", ".join(settings.CLASSIFICATION_LEVELS)}
+                {
+                    "field": "clearance",
+                    "reason": "one of " + ", ".join(settings.CLASSIFICATION_LEVELS),
+                }
             )
         elif not policy.cleared_for(actor, clearance):
             errors.append({"field": "clearance", "reason": "above your own clearance"})

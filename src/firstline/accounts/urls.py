@@ -16,5 +16,9 @@ urlpatterns = [
     path("keys/", views_organisation.api_keys, name="api_keys"),
     path("keys/<str:prefix>/revoke/", views_organisation.revoke_api_key, name="revoke_api_key"),
     path("users/", views_organisation.users, name="users"),
-    path("users/<int:user_id>/access/", views_organisation.change_user_access, name="change_user_access"),
+    path(
+        "users/<int:user_id>/access/",
+        views_organisation.change_user_access,
+        name="change_user_access",
+    ),
 ]

@@ -47,9 +47,7 @@ def _next_url(request: HttpRequest) -> str:
 def _with_next(name: str, request: HttpRequest) -> str:
     url = reverse(name)
     following = request.POST.get("next") or request.GET.get("next")
-    if following and url_has_allowed_host_and_scheme(
-        following, allowed_hosts={request.get_host()}
-    ):
+    if following and url_has_allowed_host_and_scheme(following, allowed_hosts={request.get_host()}):
         url += "?" + urlencode({"next": following})
     return url
 
@@ -98,9 +96,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/login.html", context)
         auth_login(request, user)
         if not needs_second_factor(request):  # a demo account while the node is in demo mode
-            services.record_login(user=user, request=request)  # type: ignore[arg-type]
+            services.record_login(user=user, request=request)
             return redirect(_next_url(request))
-        has_factor = services.has_second_factor(user)  # type: ignore[arg-type]
+        has_factor = services.has_second_factor(user)
         return redirect(_with_next("accounts:verify" if has_factor else "accounts:enrol", request))
     return render(request, "accounts/login.html", context)
 
@@ -159,7 +157,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     unverified = needs_second_factor(request)
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        return redirect(_with_next("accounts:verify", request) if unverified else "accounts:account")
+        return redirect(
+            _with_next("accounts:verify", request) if unverified else "accounts:account"
+        )
     if unverified and services.has_second_factor(user):
         # recovery codes exist: prove them first, else a stolen password would enrol a device
         return redirect(_with_next("accounts:verify", request))
@@ -252,7 +252,9 @@ def password(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = _account_context(request, password_form=form)
         return render(request, "accounts/account.html", context, status=400)
-    services.change_password(user=user, new_password=form.cleaned_data["new_password1"], request=request)
+    services.change_password(
+        user=user, new_password=form.cleaned_data["new_password1"], request=request
+    )
     update_session_auth_hash(request, user)  # stay signed in (both factors) on this device
     messages.success(request, _("Your password is changed."))
     return redirect("accounts:account")

@@ -34,12 +34,18 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                key, secret = services.create_api_key(actor=actor, request=request, **form.cleaned_data)
+                key, secret = services.create_api_key(
+                    actor=actor, request=request, **form.cleaned_data
+                )
             except Problem as problem:
                 for error in problem.errors:
-                    form.add_error(error["field"] if error["field"] in form.fields else None, error["reason"])
+                    form.add_error(
+                        error["field"] if error["field"] in form.fields else None, error["reason"]
+                    )
             else:
-                return render(request, "accounts/api_key_created.html", {"key": key, "secret": secret})
+                return render(
+                    request, "accounts/api_key_created.html", {"key": key, "secret": secret}
+                )
         status = 400
     keys = policy.visible_to(actor, ApiKey).select_related("organisation")
     return render(request, "accounts/api_keys.html", {"keys": keys, "form": form}, status=status)
@@ -75,7 +81,15 @@ def users(request: HttpRequest) -> HttpResponse:
             subjects=[u.pk for u in shown],
             request=request,
         )
-    rows = [(u, AccessForm(actor, initial={"role": u.role, "clearance": u.clearance}, prefix=f"u{u.pk}")) for u in shown]
+    rows = [
+        (
+            u,
+            AccessForm(
+                actor, initial={"role": u.role, "clearance": u.clearance}, prefix=f"u{u.pk}"
+            ),
+        )
+        for u in shown
+    ]
     return render(request, "accounts/users.html", {"rows": rows})
 
 
@@ -87,12 +101,14 @@ def change_user_access(request: HttpRequest, user_id: int) -> HttpResponse:
     form = AccessForm(actor, data=request.POST, prefix=f"u{user.pk}")
     if not form.is_valid():
         for field, errors in form.errors.items():
-            messages.error(request, f"{field}: {' '.join(errors)}")
+            messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
         return redirect("accounts:users")
     try:
         services.change_access(actor=actor, user=user, request=request, **form.cleaned_data)
     except Problem as problem:
         messages.error(request, problem.detail)
     else:
-        messages.success(request, _("Access of %(username)s is changed.") % {"username": user.username})
+        messages.success(
+            request, _("Access of %(username)s is changed.") % {"username": user.username}
+        )
     return redirect("accounts:users")

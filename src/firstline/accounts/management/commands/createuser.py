@@ -67,7 +67,9 @@ class Command(BaseCommand):
         if options["organisation"]:
             organisation = Organisation.objects.filter(key=options["organisation"]).first()
             if organisation is None:
-                problems.append(f"--organisation: no organisation has the key {options['organisation']!r}")
+                problems.append(
+                    f"--organisation: no organisation has the key {options['organisation']!r}"
+                )
         elif role != Role.NODE_ADMIN:
             problems.append("--organisation: required for every role but node_admin")
         if options["email"]:
@@ -93,7 +95,9 @@ class Command(BaseCommand):
             )
         except Problem as problem:
             raise CommandError(
-                "\n".join(f"--{e['field'].replace('_', '-')}: {e['reason']}" for e in problem.errors)
+                "\n".join(
+                    f"--{e['field'].replace('_', '-')}: {e['reason']}" for e in problem.errors
+                )
             ) from None
         where = f"in {organisation.key}" if organisation else "(node administrator, admin site)"
         self.stdout.write(
