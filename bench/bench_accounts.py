@@ -65,7 +65,7 @@ def run(quick: bool) -> str:
     def row(name: str, samples: list[float], target_ms: float, floor_ms: float = 0.0) -> str:
         p95 = percentile(samples, 95) * 1000
         met = floor_ms <= p95 <= target_ms
-        target = f"{floor_ms:g}–{target_ms:g} ms" if floor_ms else f"p95 ≤ {target_ms:g} ms"
+        target = f"p95 {floor_ms:g} to {target_ms:g} ms" if floor_ms else f"p95 ≤ {target_ms:g} ms"
         return f"| {name} | {summary_ms(samples)} | {target} | {'yes' if met else 'NO'} |"
 
     return "\n".join(
