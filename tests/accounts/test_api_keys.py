@@ -124,13 +124,16 @@ def test_no_directory_write_endpoint_accepts_a_key_without_directory_change(
     ]
     if not writes:
         pytest.skip("no directory write endpoint in this branch yet")
+    before = list(Organisation.objects.values())
     for method, path in writes:
         url = re.sub(r"\{[^}]+\}", albanian_police.key, path)
         response = client.generic(
             method, url, "{}", content_type="application/json", **bearer(secret)
         )
+        # an empty body may be refused as invalid before the scope is looked at; the
+        # authorisation matrix sends real bodies. Either way nothing may be written.
         assert response.status_code in (403, 404, 422), (method, url, response.status_code)
-        assert response.status_code != 422 or method == "POST", (method, url)
+    assert list(Organisation.objects.values()) == before
 
 
 def test_a_revoked_key_gets_401_problem_json(

@@ -153,3 +153,24 @@ def test_without_a_terminal_it_wants_a_password_file(
     monkeypatch.setattr("sys.stdin", StringIO(""))
     with pytest.raises(CommandError, match="--password-file: required when not run at a terminal"):
         run("--username", "ana", "--organisation", "al-asp-ctu", "--role", "analyst")
+
+
+def test_at_a_terminal_it_asks_for_the_password_twice(
+    albanian_police: Organisation, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    answers = iter(["a long and unusual passphrase", "a long and unusual passphrase"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    run("--username", "ana", "--organisation", "al-asp-ctu", "--role", "analyst")
+    assert User.objects.get(username="ana").check_password("a long and unusual passphrase")
+
+
+def test_two_different_passwords_at_the_terminal_create_nothing(
+    albanian_police: Organisation, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    answers = iter(["a long and unusual passphrase", "a different passphrase"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    with pytest.raises(CommandError, match="the two passwords differ"):
+        run("--username", "ana", "--organisation", "al-asp-ctu", "--role", "analyst")
+    assert not User.objects.filter(username="ana").exists()
