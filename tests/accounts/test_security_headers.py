@@ -90,11 +90,13 @@ TAG = re.compile(r"<[a-zA-Z][^<>]*>", re.S)
 HANDLER_OR_STYLE = re.compile(r"""[\s"'/}](?P<name>on[a-z]+|style)\s*=""", re.I)
 STYLE_ELEMENT = re.compile(r"<style\b", re.I)
 JS_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
+TEMPLATE_COMMENT = re.compile(r"\{#.*?#\}|\{%\s*comment\s*%\}.*?\{%\s*endcomment\s*%\}", re.S)
 
 
 def inline_code(html: str) -> list[str]:
     """What in ``html`` a CSP without 'unsafe-inline' would block (or that invites it)."""
     found = []
+    html = TEMPLATE_COMMENT.sub("", html)  # never rendered
     for match in INLINE_SCRIPT.finditer(html):
         if match["body"].strip():
             found.append(f"inline <script> body: {match['body'].strip()[:60]!r}")
@@ -130,6 +132,7 @@ def test_the_scanner_catches_inline_code(bad: str) -> None:
 
 def test_the_scanner_accepts_external_scripts_and_look_alikes() -> None:
     ok = (
+        "{# no <style> here #}{% comment %}<script>x()</script>{% endcomment %}"
         "<script src=\"{% static 'firstline/site.js' %}\" defer></script>"
         '<select data-autosubmit name="online">'
         '<p class="stylesheet">one=1</p>'
