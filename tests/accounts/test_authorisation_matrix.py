@@ -48,7 +48,7 @@ from firstline.accounts import apikeys, services
 from firstline.accounts.models import ApiKey, Role, User
 from firstline.api import api
 from firstline.core.models import WorkerHeartbeat
-from firstline.directory.models import Country, Level, Organisation, Sector
+from firstline.directory.models import Organisation
 
 ROLES = ("practitioner", "coordinator", "analyst", "dpo", "org_admin", "node_admin")
 KEYS = ("apikey_read", "apikey_write")
@@ -225,23 +225,8 @@ def _user(org: Organisation | None, role: str, name: str, **extra: Any) -> User:
 
 
 @pytest.fixture
-def world(db: None) -> World:
-    albania = Country.objects.create(code="AL", name="Albania", is_beneficiary=True)
-    serbia = Country.objects.create(code="RS", name="Serbia", is_beneficiary=True)
-    home = Organisation.objects.create(
-        key="al-asp-ctu",
-        name="ASP CTU",
-        sector=Sector.POLICE,
-        level=Level.NATIONAL,
-        country=albania,
-    )
-    abroad = Organisation.objects.create(
-        key="rs-moi",
-        name="MUP",
-        sector=Sector.INTERIOR_MINISTRY,
-        level=Level.NATIONAL,
-        country=serbia,
-    )
+def world(albanian_police: Organisation, serbian_ministry: Organisation) -> World:
+    home, abroad = albanian_police, serbian_ministry
     users = {role: _user(home, role, f"home-{role}") for role in ROLES if role != Role.NODE_ADMIN}
     users["node_admin"] = _user(None, Role.NODE_ADMIN, "node-admin", is_staff=True)
     abroad_admin = _user(abroad, Role.ORG_ADMIN, "abroad-admin")
