@@ -102,3 +102,9 @@ def test_the_admin_never_shows_a_devices_secret(
     page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
     assert page.status_code == 200
     assert device.key not in page.content.decode()
+
+
+def test_the_admins_password_change_is_the_account_pages(signed_in, node_admin: User) -> None:  # type: ignore[no-untyped-def]
+    response = signed_in(_staff(node_admin)).get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/me/"

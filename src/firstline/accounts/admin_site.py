@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from firstline import policy
@@ -97,6 +98,12 @@ class FirstLineAdminSite(admin.AdminSite):
         return redirect_to_login(
             request.GET.get("next", reverse("admin:index")), reverse("accounts:login")
         )
+
+    def password_change(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """One place to change one's password (audited): the account page."""
+        return redirect("accounts:account")
 
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         base = admin_class or admin.ModelAdmin
