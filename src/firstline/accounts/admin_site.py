@@ -99,7 +99,7 @@ class FirstLineAdminSite(admin.AdminSite):
             request.GET.get("next", reverse("admin:index")), reverse("accounts:login")
         )
 
-    def password_change(
+    def password_change(  # type: ignore[override]  # a redirect, not a TemplateResponse
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         """One place to change one's password (audited): the account page."""
