@@ -210,9 +210,13 @@ def _account_context(
     password_form: PasswordChangeForm | None = None,
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
+    if password_form is None:
+        password_form = PasswordChangeForm(user)
+        # the page opens at the profile, not scrolled down to the password form
+        password_form.fields["old_password"].widget.attrs.pop("autofocus", None)
     return {
         "profile_form": profile_form or ProfileForm(instance=user),
-        "password_form": password_form or PasswordChangeForm(user),
+        "password_form": password_form,
         "totp_devices": policy.visible_to(user, TOTPDevice).filter(user=user, confirmed=True),
         "recovery_codes_left": StaticToken.objects.filter(
             device__in=policy.visible_to(user, StaticDevice).filter(user=user)
