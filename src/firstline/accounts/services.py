@@ -267,6 +267,32 @@ def change_password(
         )
 
 
+def update_profile(
+    *,
+    user: User,
+    changes: dict[str, str],
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> User:
+    """Save a person's own name and e-mail address (validated by the form); an alteration of
+    personal data, so audited."""
+    fields = [f for f in ("first_name", "last_name", "email") if f in changes]
+    with transaction.atomic():
+        for name in fields:
+            setattr(user, name, changes[name])
+        user.save(update_fields=fields)
+        record(
+            actor=user,
+            operation=Operation.ALTER,
+            object_type="accounts.user",
+            object_ids=[user.pk],
+            subjects=[user.pk],
+            request=request,
+            now=now,
+        )
+    return user
+
+
 # --- API keys ----------------------------------------------------------------------------------
 
 

@@ -12,7 +12,6 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +27,6 @@ from firstline.accounts import lockout, services
 from firstline.accounts.forms import CodeForm, EnrolForm, ProfileForm, SignInForm
 from firstline.accounts.middleware import needs_second_factor
 from firstline.accounts.models import ApiKey, User
-from firstline.audit.log import record
-from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
 
@@ -234,16 +231,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         context = _account_context(request, profile_form=form)
         return render(request, "accounts/account.html", context, status=400)
-    with transaction.atomic():
-        form.save()
-        record(
-            actor=user,
-            operation=Operation.ALTER,
-            object_type="accounts.user",
-            object_ids=[user.pk],
-            subjects=[user.pk],
-            request=request,
-        )
+    services.update_profile(user=user, changes=form.cleaned_data, request=request)
     messages.success(request, _("Your profile is saved."))
     return redirect("accounts:account")
 
