@@ -83,13 +83,18 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from firstline.accounts.api import router as accounts_router
     from firstline.audit.api import router as audit_router
     from firstline.directory.api import router as directory_router
     from firstline.exchange.api import router as exchange_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
+<<<<<<< HEAD
     api.add_router("/exchange/", exchange_router)
+=======
+    api.add_router("/accounts/", accounts_router)
+>>>>>>> accounts
 
 
 _register_routers()

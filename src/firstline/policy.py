@@ -25,6 +25,9 @@ VIEW = "view"
 ADD = "add"
 CHANGE = "change"
 DELETE = "delete"
+# The actions an API key can be scoped to, per app label. A domain that adds an action of its
+# own (``"export"``) appends it here from its policy module.
+ACTIONS: list[str] = [VIEW, ADD, CHANGE, DELETE]
 
 
 class Actor(Protocol):

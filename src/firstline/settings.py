@@ -71,7 +71,7 @@ INSTALLED_APPS = [
     "firstline.directory",
     "firstline.audit",
     "firstline.exchange",
-    "django.contrib.admin",
+    "firstline.accounts.admin_apps.FirstLineAdminConfig",  # django.contrib.admin behind the policy
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -207,7 +207,9 @@ CONTENT_SECURITY_POLICY = {
 LOCKOUT_THRESHOLD = env_int("LOCKOUT_THRESHOLD", 5)
 LOCKOUT_BASE_SECONDS = env_int("LOCKOUT_BASE_SECONDS", 60)
 LOCKOUT_MAX_SECONDS = env_int("LOCKOUT_MAX_SECONDS", 3600)
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")  # e.g. X-Forwarded-For, set by the TLS proxy
 OTP_TOTP_ISSUER = NODE_NAME
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret or QR code
 
 # Classification levels, lowest first (node-configurable).
 CLASSIFICATION_LEVELS = env_list(
