@@ -90,11 +90,8 @@ def _register_routers() -> None:
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
-<<<<<<< HEAD
     api.add_router("/exchange/", exchange_router)
-=======
     api.add_router("/accounts/", accounts_router)
->>>>>>> accounts
 
 
 _register_routers()
