@@ -67,6 +67,7 @@ def test_production_cookies_are_secure(tmp_path: Path) -> None:
         FIRSTLINE_MODE="production",
         FIRSTLINE_SECRET_KEY="s" * 50,
         FIRSTLINE_ALLOWED_HOSTS="node.example.org",
+        FIRSTLINE_MASTER_KEY="m" * 43,
         FIRSTLINE_VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="firstline.settings",
     )

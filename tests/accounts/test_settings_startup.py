@@ -23,6 +23,22 @@ def firstline_check(tmp_path: Path, **variables: str) -> subprocess.CompletedPro
     )
 
 
+# The node's other production secrets (the exchange master key), so a test can leave out one.
+PRODUCTION_KEYS = {"FIRSTLINE_MASTER_KEY": "m" * 43}
+
+
+def test_production_without_a_master_key_stops_and_names_it(tmp_path: Path) -> None:
+    result = firstline_check(
+        tmp_path,
+        FIRSTLINE_MODE="production",
+        FIRSTLINE_SECRET_KEY="k" * 50,
+        FIRSTLINE_ALLOWED_HOSTS="node.example.org",
+    )
+    assert result.returncode != 0
+    assert "FIRSTLINE_MASTER_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_production_without_a_secret_key_stops_and_names_it(tmp_path: Path) -> None:
     result = firstline_check(
         tmp_path, FIRSTLINE_MODE="production", FIRSTLINE_ALLOWED_HOSTS="node.example.org"
@@ -53,6 +69,7 @@ def test_the_secret_key_may_come_from_a_file(tmp_path: Path) -> None:
         FIRSTLINE_MODE="production",
         FIRSTLINE_SECRET_KEY_FILE=str(secret),
         FIRSTLINE_ALLOWED_HOSTS="node.example.org",
+        **PRODUCTION_KEYS,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
