@@ -23,8 +23,13 @@ run: install
 	$(BIN)/firstline serve
 
 ## make test: install and run the whole suite (SQLite unless FIRSTLINE_DATABASE_URL is set)
+## (extra pytest options in PYTEST_ARGS, e.g. make test PYTEST_ARGS=--create-db)
 test: install
-	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS)
+
+## make ci: what CI runs (lint, types, migrations, SQLite and PostgreSQL suites, browser tests)
+ci:
+	bash .ci/run
 
 lint: install
 	$(BIN)/ruff check src tests
