@@ -10,6 +10,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
 from firstline.accounts.models import User
+from firstline.directory.models import Membership, MembershipRole, Network, NetworkLevel
 
 pytestmark = pytest.mark.browser
 
@@ -55,9 +56,23 @@ def stakeholder_map_is_merged() -> bool:
 def test_the_stakeholder_map_shows_a_diagram_and_the_same_content_as_a_table(
     browser_page: Any, sign_in: Any, albanian_officer: User
 ) -> None:
+    network = Network.objects.create(
+        key="wbcti",
+        name="Western Balkans Counter-Terrorism initiative",
+        acronym="WBCTi",
+        level=NetworkLevel.OPERATIONAL,
+    )
+    Membership.objects.create(
+        network=network, organisation=albanian_officer.organisation, role=MembershipRole.MEMBER
+    )
     page = browser_page
     sign_in(page, albanian_officer)
     page.goto("/directory/countries/AL/map/")
     main = page.get_by_role("main")
-    expect(main.locator("svg, canvas, figure").first).to_be_visible()
-    expect(main.locator("table")).to_contain_text("Albanian State Police, Counter-Terrorism Unit")
+    expect(main.locator("figure svg")).to_be_visible()
+    expect(main.locator("figure svg")).to_contain_text("WBCTi")
+    table = main.get_by_role("table")
+    expect(table.get_by_role("columnheader", name="WBCTi")).to_be_visible()
+    expect(table.get_by_role("rowheader")).to_contain_text(
+        "Albanian State Police, Counter-Terrorism Unit"
+    )

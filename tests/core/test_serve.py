@@ -27,6 +27,7 @@ def test_the_web_server_is_gunicorn_with_sync_workers_on_the_given_address() -> 
     assert "--worker-class=sync" in argv
     assert "--workers=3" in argv
     assert "--bind=127.0.0.1:8765" in argv
+    assert "--no-control-socket" in argv  # several instances on one machine must not collide
 
 
 def test_the_background_worker_is_firstline_worker() -> None:

@@ -32,9 +32,15 @@ def positive_int(value: str) -> int:
     return number
 
 
+def gunicorn_knows(setting: str) -> bool:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return any(known.name == setting for known in KNOWN_SETTINGS)
+
+
 def web_argv(bind: str, workers: int) -> list[str]:
     """gunicorn with sync workers: measured 4-7x faster here than ASGI (docs/decisions.md)."""
-    return [
+    argv = [
         sys.executable,
         "-m",
         "gunicorn",
@@ -45,6 +51,11 @@ def web_argv(bind: str, workers: int) -> list[str]:
         "--access-logfile=-",
         "--graceful-timeout=25",
     ]
+    if gunicorn_knows("control_socket_disable"):
+        # gunicorn >= 24 opens one control socket per user (~/.gunicorn/gunicorn.ctl): two
+        # nodes or instances on a machine would fight over it, and we stop gunicorn by signal.
+        argv.append("--no-control-socket")
+    return argv
 
 
 def worker_argv() -> list[str]:
