@@ -126,3 +126,22 @@ def node(tmp_path: Path, migrated_sqlite: Path) -> Iterator[Node]:
     started = Node(var_dir)
     yield started
     started.stop_all()
+
+
+@pytest.fixture
+def postgres_url() -> Callable[[str | None], str]:
+    """``postgres_url(name)``: a URL for database ``name`` on the test server (default: the
+    test database itself), for processes and tools outside this one."""
+    from urllib.parse import quote
+
+    from django.db import connection
+
+    def _url(database: str | None = None) -> str:
+        db = connection.settings_dict
+        credentials = quote(db["USER"] or "")
+        if db["PASSWORD"]:
+            credentials += ":" + quote(db["PASSWORD"])
+        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+        return f"postgres://{credentials}@{host}:{port}/{database or db['NAME']}"
+
+    return _url

@@ -11,8 +11,6 @@ from __future__ import annotations
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection, transaction
@@ -31,18 +29,9 @@ pytestmark = [
 JOBS = 200
 
 
-def database_url() -> str:
-    """The URL of the test database this process uses, for the worker processes."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"])
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def two_workers(tmp_path: Path, node) -> Iterator[list[subprocess.Popen[bytes]]]:
-    node.env["FIRSTLINE_DATABASE_URL"] = database_url()
+def two_workers(node, postgres_url) -> Iterator[list[subprocess.Popen[bytes]]]:
+    node.env["FIRSTLINE_DATABASE_URL"] = postgres_url()
     workers = [
         node.start("worker", "--interval", "0.05", "--no-startup-delay", "-v", "0")[0]
         for _ in range(2)
