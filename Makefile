@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: install, migrate the SQLite database under var/, load the demo data, serve on :8000
+## (FIRSTLINE_BIND=127.0.0.1:8765 make run listens elsewhere; the printed links follow it)
+run: export FIRSTLINE_SITE_URL ?= http://$(or $(FIRSTLINE_BIND),127.0.0.1:8000)
 run: install
 	mkdir -p var
 	$(BIN)/firstline migrate --no-input

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from firstline.core.management.commands.serve import Command, url_for, web_argv, worker_argv
@@ -55,8 +56,8 @@ def test_it_rejects_a_web_worker_count_that_is_not_a_positive_number(workers: st
 def test_the_defaults_come_from_firstline_bind_and_firstline_web_workers() -> None:
     parser = Command().create_parser("firstline", "serve")
     options = parser.parse_args([])
-    assert options.bind == "127.0.0.1:8000"
-    assert options.workers == 2
+    assert options.bind == settings.BIND  # FIRSTLINE_BIND, 127.0.0.1:8000 when unset
+    assert options.workers == settings.WEB_WORKERS  # FIRSTLINE_WEB_WORKERS, 2 when unset
     assert options.no_worker is False
 
 
