@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: install, migrate the SQLite database under var/, load the demo data, serve on :8000
+## (FIRSTLINE_BIND=127.0.0.1:8765 make run listens elsewhere; the printed links follow it)
+run: export FIRSTLINE_SITE_URL ?= http://$(or $(FIRSTLINE_BIND),127.0.0.1:8000)
 run: install
 	mkdir -p var
 	$(BIN)/firstline migrate --no-input
@@ -23,8 +25,13 @@ run: install
 	$(BIN)/firstline serve
 
 ## make test: install and run the whole suite (SQLite unless FIRSTLINE_DATABASE_URL is set)
+## (extra pytest options in PYTEST_ARGS, e.g. make test PYTEST_ARGS=--create-db)
 test: install
-	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider
+	$(BIN)/pytest -n 2 --dist loadfile -p no:cacheprovider $(PYTEST_ARGS)
+
+## make ci: what CI runs (lint, types, migrations, SQLite and PostgreSQL suites, browser tests)
+ci:
+	bash .ci/run
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -245,6 +245,9 @@ TASKS = {
     }
 }
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+# `firstline serve`: gunicorn's address (host:port or unix:/path) and its sync worker processes.
+BIND = env_str("BIND", "127.0.0.1:8000")
+WEB_WORKERS = env_int("WEB_WORKERS", 2)
 READY_WORKER_MAX_AGE_SECONDS = env_int("READY_WORKER_MAX_AGE_SECONDS", 120)
 
 # Internationalisation: English plus the region's languages.
