@@ -205,7 +205,6 @@ class ImportReport:
         return self.counts.get(record_type, Counter())[outcome]
 
     def summary(self) -> str:
-        verb = "would be" if self.dry_run else "were"
         parts = []
         for record_type in RECORD_TYPES:
             c = self.counts.get(record_type)
@@ -214,7 +213,8 @@ class ImportReport:
                     f"{record_type}: {c[services.CREATED]} created, "
                     f"{c[services.UPDATED]} updated, {c[services.UNCHANGED]} unchanged"
                 )
-        return f"Records that {verb} written — " + ("; ".join(parts) or "none")
+        lead = "Dry run, nothing written" if self.dry_run else "Imported"
+        return f"{lead} — " + ("; ".join(parts) or "no records")
 
 
 # --- reading -------------------------------------------------------------------------------
