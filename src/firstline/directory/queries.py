@@ -75,17 +75,20 @@ ROLE_STROKES = {
 }
 
 WIDTH = 960
-BOX_W = 300
+NET_W = 270
+ORG_W = 390
 BOX_H = 34
 ROW = 44
 TOP = 96  # below the legend
 NET_X = 16
-ORG_X = WIDTH - 16 - BOX_W
-LABEL_CHARS = 40
+ORG_X = WIDTH - 16 - ORG_W
+# ~7.5 px per character at 13 px: keep labels inside their boxes; the full name is the tooltip
+NET_CHARS = 33
+ORG_CHARS = 52
 
 
-def _label(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+def _label(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Box:
     title: str
     x: int
     y: int
+    width: int
     stroke: str = "#1a1a1a"
     fill: str = "#ffffff"
 
@@ -159,14 +163,13 @@ class CountryMap:
         for net, y in zip(self.networks, column(len(self.networks)), strict=True):
             stroke, fill = LEVEL_COLOURS.get(net.level, ("#1a1a1a", "#ffffff"))
             title = f"{net.display_name} ({net.get_level_display()})"
-            net_boxes.append(
-                Box(net.key, _label(net.acronym or net.display_name), title, NET_X, y, stroke, fill)
-            )
+            label = _label(net.acronym or net.display_name, NET_CHARS)
+            net_boxes.append(Box(net.key, label, title, NET_X, y, NET_W, stroke, fill))
         org_boxes = []
         for org, y in zip(self.organisations, column(len(self.organisations)), strict=True):
             text = org.display_name
-            label = _label(f"{org.acronym} — {text}" if org.acronym else text)
-            org_boxes.append(Box(org.key, label, text, ORG_X, y))
+            label = _label(f"{org.acronym} — {text}" if org.acronym else text, ORG_CHARS)
+            org_boxes.append(Box(org.key, label, text, ORG_X, y, ORG_W))
         return net_boxes, org_boxes
 
     def lines(self) -> list[Line]:
@@ -181,7 +184,7 @@ class CountryMap:
             width, dash = ROLE_STROKES.get(m.role, ("1.5", ""))
             drawn.append(
                 Line(
-                    NET_X + BOX_W,
+                    NET_X + NET_W,
                     start.mid_y,
                     ORG_X,
                     end.mid_y,
@@ -241,6 +244,19 @@ def country_map(actor: Any, country: Country, today: dt.date | None = None) -> C
     # political → strategic → operational → national platform → local council
     order = {level: i for i, level in enumerate(NetworkLevel.values)}
     networks.sort(key=lambda n: (order.get(n.level, 99), n.name))
+    # Organisations ordered by the mean position of their networks (the barycentre heuristic):
+    # lines then run roughly parallel instead of crossing the whole diagram.
+    position = {n.pk: i for i, n in enumerate(networks)}
+    joined: dict[int, list[int]] = {}
+    for m in memberships:
+        assert m.organisation_id is not None
+        joined.setdefault(m.organisation_id, []).append(position[m.network_id])
+
+    def barycentre(org: Organisation) -> tuple[float, str, str]:
+        spots = joined.get(org.pk)
+        return (sum(spots) / len(spots) if spots else len(networks), org.sector, org.name)
+
+    orgs.sort(key=barycentre)
     roles: dict[tuple[int, int], str] = {}
     for m in memberships:
         assert m.organisation_id is not None

@@ -320,17 +320,21 @@ def _save(
         errors = _assign(spec, instance, data)
         if errors:
             raise invalid(errors)
+        if not creating and _snapshot(instance) == before:
+            return instance, UNCHANGED  # what is stored passed these checks when it was written
         policy.require(actor, policy.ADD if creating else policy.CHANGE, instance)
-        errors = spec.check(instance)
+        errors = spec.check(instance) + _missing_relations(instance)
+        relations = [f.name for f in instance._meta.concrete_fields if f.is_relation]
         try:
-            instance.full_clean()
+            # References were resolved by key above and the models' check constraints are
+            # mirrored in ``spec.check`` with field-named reasons, so Django need not query
+            # for them again (the database still enforces both).
+            instance.full_clean(exclude=relations, validate_constraints=False)
         except ValidationError as exc:
             known = {e["field"] for e in errors}
             errors.extend(e for e in _errors_from(exc) if e["field"] not in known)
         if errors:
             raise invalid(errors)
-        if not creating and _snapshot(instance) == before:
-            return instance, UNCHANGED
         instance.save()
         subject = spec.subject(instance)
         if subject is not None:
@@ -339,6 +343,14 @@ def _save(
         if own_batch:
             audit.flush(actor, request=request, now=now)
     return instance, CREATED if creating else UPDATED
+
+
+def _missing_relations(instance: Model) -> Errors:
+    return [
+        {"field": f.name, "reason": "required"}
+        for f in instance._meta.concrete_fields
+        if f.is_relation and not f.null and getattr(instance, f.attname) is None
+    ]
 
 
 def _delete(

@@ -160,7 +160,7 @@ def country_map(request: HttpRequest, code: str) -> HttpResponse:
             "org_boxes": org_boxes,
             "lines": stakeholder_map.lines(),
             "width": queries.WIDTH,
-            "box_w": queries.BOX_W,
+            "org_x": queries.ORG_X,
             "box_h": queries.BOX_H,
             "kosovo_footnote": country_table.KOSOVO_FOOTNOTE if country.code == "XK" else "",
         },
