@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
@@ -167,7 +167,7 @@ def list_organisations(request: HttpRequest, filters: Query[OrganisationFilter])
 @router.post("/organisations", response={201: OrganisationOut})
 def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Any:
     org = services.create_organisation(_actor(request), payload.model_dump(), request=request)
-    return 201, org
+    return Status(201, org)
 
 
 @router.get("/organisations/{key}", response=OrganisationOut)
@@ -187,7 +187,7 @@ def update_organisation(request: HttpRequest, key: str, payload: OrganisationPat
 def delete_organisation(request: HttpRequest, key: str) -> Any:
     org = policy.get_visible_or_404(_actor(request), Organisation, key=key)
     services.delete_organisation(_actor(request), org, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 # --- units ---------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def list_units(request: HttpRequest, organisation: str | None = None) -> Any:
 
 @router.post("/units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
-    return 201, services.create_unit(_actor(request), payload.model_dump(), request=request)
+    return Status(201, services.create_unit(_actor(request), payload.model_dump(), request=request))
 
 
 @router.get("/units/{key}", response=UnitOut)
@@ -256,7 +256,7 @@ def update_unit(request: HttpRequest, key: str, payload: UnitPatch) -> Any:
 def delete_unit(request: HttpRequest, key: str) -> Any:
     unit = policy.get_visible_or_404(_actor(request), Unit, key=key)
     services.delete_unit(_actor(request), unit, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 # --- people --------------------------------------------------------------------------------
@@ -334,7 +334,7 @@ def list_people(
 
 @router.post("/people", response={201: PersonOut})
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
-    return 201, services.create_person(_actor(request), payload.model_dump(), request=request)
+    return Status(201, services.create_person(_actor(request), payload.model_dump(), request=request))
 
 
 @router.get("/people/{key}", response=PersonOut)
@@ -354,7 +354,7 @@ def update_person(request: HttpRequest, key: str, payload: PersonPatch) -> Any:
 def delete_person(request: HttpRequest, key: str) -> Any:
     person = policy.get_visible_or_404(_actor(request), Person, key=key)
     services.delete_person(_actor(request), person, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 # --- networks ------------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def list_networks(
 
 @router.post("/networks", response={201: NetworkOut})
 def create_network(request: HttpRequest, payload: NetworkIn) -> Any:
-    return 201, services.create_network(_actor(request), payload.model_dump(), request=request)
+    return Status(201, services.create_network(_actor(request), payload.model_dump(), request=request))
 
 
 @router.get("/networks/{key}", response=NetworkOut)
@@ -436,7 +436,7 @@ def update_network(request: HttpRequest, key: str, payload: NetworkPatch) -> Any
 def delete_network(request: HttpRequest, key: str) -> Any:
     network = policy.get_visible_or_404(_actor(request), Network, key=key)
     services.delete_network(_actor(request), network, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 # --- memberships ---------------------------------------------------------------------------
@@ -509,7 +509,7 @@ def list_memberships(request: HttpRequest, filters: Query[MembershipFilter]) -> 
 
 @router.post("/memberships", response={201: MembershipOut})
 def create_membership(request: HttpRequest, payload: MembershipIn) -> Any:
-    return 201, services.create_membership(_actor(request), payload.model_dump(), request=request)
+    return Status(201, services.create_membership(_actor(request), payload.model_dump(), request=request))
 
 
 @router.get("/memberships/{membership_id}", response=MembershipOut)
@@ -533,7 +533,7 @@ def update_membership(request: HttpRequest, membership_id: int, payload: Members
 def delete_membership(request: HttpRequest, membership_id: int) -> Any:
     membership = policy.get_visible_or_404(_actor(request), Membership, pk=membership_id)
     services.delete_membership(_actor(request), membership, request=request)
-    return 204, None
+    return Status(204, None)
 
 
 # --- focal points --------------------------------------------------------------------------
@@ -594,8 +594,8 @@ def list_focal_points(
 
 @router.post("/focal-points", response={201: FocalPointOut})
 def create_focal_point(request: HttpRequest, payload: FocalPointIn) -> Any:
-    return 201, services.create_focal_point(
-        _actor(request), payload.model_dump(), request=request
+    return Status(
+        201, services.create_focal_point(_actor(request), payload.model_dump(), request=request)
     )
 
 
@@ -621,4 +621,4 @@ def update_focal_point(request: HttpRequest, focal_point_id: int, payload: Focal
 def delete_focal_point(request: HttpRequest, focal_point_id: int) -> Any:
     focal_point = policy.get_visible_or_404(_actor(request), FocalPoint, pk=focal_point_id)
     services.delete_focal_point(_actor(request), focal_point, request=request)
-    return 204, None
+    return Status(204, None)
