@@ -318,12 +318,12 @@ def _save(
             instance = spec.model._default_manager.select_for_update().get(pk=original.pk)
         before = _snapshot(instance)
         errors = _assign(spec, instance, data)
-        if errors:
-            raise invalid(errors)
-        if not creating and _snapshot(instance) == before:
-            return instance, UNCHANGED  # what is stored passed these checks when it was written
-        policy.require(actor, policy.ADD if creating else policy.CHANGE, instance)
-        errors = spec.check(instance) + _missing_relations(instance)
+        if not errors:
+            if not creating and _snapshot(instance) == before:
+                return instance, UNCHANGED  # what is stored passed the checks when written
+            # the references are resolved, so the policy sees where the object would belong
+            policy.require(actor, policy.ADD if creating else policy.CHANGE, instance)
+            errors = spec.check(instance) + _missing_relations(instance)
         relations = [f.name for f in instance._meta.concrete_fields if f.is_relation]
         try:
             # References were resolved by key above and the models' check constraints are
