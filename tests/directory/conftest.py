@@ -90,7 +90,12 @@ SMALL = csv_text(
         "level": "regional",
         "website": "https://www.europol.europa.eu/",
     },
-    {"record_type": "unit", "key": "al-ctu-analysis", "name": "Analysis", "organisation": "al-asp-ctu"},
+    {
+        "record_type": "unit",
+        "key": "al-ctu-analysis",
+        "name": "Analysis",
+        "organisation": "al-asp-ctu",
+    },
     {
         "record_type": "network",
         "key": "cti",
@@ -108,9 +113,26 @@ SMALL = csv_text(
         "role": "Analyst (fictional)",
         "email": "ana.example@example.org",
     },
-    {"record_type": "membership", "network": "cti", "organisation": "al-asp-ctu", "role": "member", "start": "2020-01-01"},
-    {"record_type": "membership", "network": "cti", "person": "al-ana-example", "role": "focal_point"},
-    {"record_type": "focal_point", "country": "AL", "topic": "FTF", "person": "al-ana-example", "start": "2021-01-01"},
+    {
+        "record_type": "membership",
+        "network": "cti",
+        "organisation": "al-asp-ctu",
+        "role": "member",
+        "start": "2020-01-01",
+    },
+    {
+        "record_type": "membership",
+        "network": "cti",
+        "person": "al-ana-example",
+        "role": "focal_point",
+    },
+    {
+        "record_type": "focal_point",
+        "country": "AL",
+        "topic": "FTF",
+        "person": "al-ana-example",
+        "start": "2021-01-01",
+    },
 )
 
 

@@ -99,7 +99,9 @@ READS = [
 
 
 @pytest.mark.parametrize("role", Role.values)
-def test_every_signed_in_role_reads_every_endpoint(as_role: Callable[[str], Client], role: str) -> None:
+def test_every_signed_in_role_reads_every_endpoint(
+    as_role: Callable[[str], Client], role: str
+) -> None:
     client = as_role(role)
     for path in READS:
         response = client.get(API + path)
@@ -128,9 +130,9 @@ def test_lists_are_paginated_and_filterable(as_role: Callable[[str], Client]) ->
     assert [o["key"] for o in client.get(f"{API}/organisations?sector=police").json()["items"]] == [
         "al-asp-ctu"
     ]
-    assert [o["key"] for o in client.get(f"{API}/organisations?level=regional").json()["items"]] == [
-        "europol"
-    ]
+    assert [
+        o["key"] for o in client.get(f"{API}/organisations?level=regional").json()["items"]
+    ] == ["europol"]
     people = client.get(f"{API}/people?organisation=rs-moi").json()["items"]
     assert [p["key"] for p in people] == ["rs-jelena-sample"]
     members = client.get(f"{API}/memberships?network=cti&organisation=rs-moi").json()["items"]
@@ -163,7 +165,10 @@ def test_listing_people_logs_one_consultation_naming_the_people_on_the_page(
     as_role: Callable[[str], Client],
 ) -> None:
     client = as_role(Role.PRACTITIONER)
-    ana, jelena = Person.objects.get(key="al-ana-example"), Person.objects.get(key="rs-jelena-sample")
+    ana, jelena = (
+        Person.objects.get(key="al-ana-example"),
+        Person.objects.get(key="rs-jelena-sample"),
+    )
 
     client.get(f"{API}/people")
     client.get(f"{API}/people?limit=1")
@@ -206,39 +211,169 @@ def test_reading_organisations_logs_nothing(as_role: Callable[[str], Client]) ->
 
 # (name, method, url or a function giving it, body, whose object: "own", "other" or "new")
 WRITES: list[tuple[str, str, Any, dict[str, Any] | None, str]] = [
-    ("create-organisation", "post", "/organisations", {"key": "al-new", "name": "New", "sector": "police", "level": "local", "country": "AL"}, "new"),
+    (
+        "create-organisation",
+        "post",
+        "/organisations",
+        {"key": "al-new", "name": "New", "sector": "police", "level": "local", "country": "AL"},
+        "new",
+    ),
     ("change-own-organisation", "patch", "/organisations/al-asp-ctu", {"acronym": "CTU"}, "own"),
     ("change-other-organisation", "patch", "/organisations/rs-moi", {"acronym": "X"}, "other"),
     ("delete-own-organisation", "delete", "/organisations/al-moi", None, "new"),
-    ("create-own-unit", "post", "/units", {"key": "al-ctu-ops", "name": "Operations", "organisation": "al-asp-ctu"}, "own"),
-    ("create-other-unit", "post", "/units", {"key": "rs-ops", "name": "Operations", "organisation": "rs-moi"}, "other"),
+    (
+        "create-own-unit",
+        "post",
+        "/units",
+        {"key": "al-ctu-ops", "name": "Operations", "organisation": "al-asp-ctu"},
+        "own",
+    ),
+    (
+        "create-other-unit",
+        "post",
+        "/units",
+        {"key": "rs-ops", "name": "Operations", "organisation": "rs-moi"},
+        "other",
+    ),
     ("change-own-unit", "patch", "/units/al-ctu-analysis", {"name": "Analysis Section"}, "own"),
     ("change-other-unit", "patch", "/units/rs-moi-unit", {"name": "X"}, "other"),
     ("delete-own-unit", "delete", "/units/al-ctu-analysis", None, "own"),
     ("delete-other-unit", "delete", "/units/rs-moi-unit", None, "other"),
-    ("create-own-person", "post", "/people", {"key": "al-new-person", "organisation": "al-asp-ctu", "given_name": "Demo", "family_name": "Person"}, "own"),
-    ("create-other-person", "post", "/people", {"key": "rs-new-person", "organisation": "rs-moi", "given_name": "Demo", "family_name": "Person"}, "other"),
+    (
+        "create-own-person",
+        "post",
+        "/people",
+        {
+            "key": "al-new-person",
+            "organisation": "al-asp-ctu",
+            "given_name": "Demo",
+            "family_name": "Person",
+        },
+        "own",
+    ),
+    (
+        "create-other-person",
+        "post",
+        "/people",
+        {
+            "key": "rs-new-person",
+            "organisation": "rs-moi",
+            "given_name": "Demo",
+            "family_name": "Person",
+        },
+        "other",
+    ),
     ("change-own-person", "patch", "/people/al-ana-example", {"role": "Senior analyst"}, "own"),
     ("change-other-person", "patch", "/people/rs-jelena-sample", {"role": "X"}, "other"),
-    ("move-own-person-away", "patch", "/people/al-ana-example", {"organisation": "rs-moi", "unit": None}, "other"),
+    (
+        "move-own-person-away",
+        "patch",
+        "/people/al-ana-example",
+        {"organisation": "rs-moi", "unit": None},
+        "other",
+    ),
     ("delete-own-person", "delete", "/people/al-ana-example", None, "own"),
     ("delete-other-person", "delete", "/people/rs-jelena-sample", None, "other"),
-    ("create-network", "post", "/networks", {"key": "pcc", "name": "PCC SEE CT", "level": "strategic"}, "new"),
+    (
+        "create-network",
+        "post",
+        "/networks",
+        {"key": "pcc", "name": "PCC SEE CT", "level": "strategic"},
+        "new",
+    ),
     ("change-network", "patch", "/networks/cti", {"acronym": "CTI-WB"}, "new"),
     ("delete-network", "delete", "/networks/cti", None, "new"),
-    ("join-another-organisation", "post", "/memberships", {"network": "cti", "organisation": "al-moi", "role": "observer"}, "other"),
-    ("join-own-organisation", "post", "/memberships", {"network": "cti", "organisation": "al-asp-ctu", "role": "observer", "start": "2030-01-01"}, "own"),
-    ("create-other-membership", "post", "/memberships", {"network": "cti", "person": "rs-jelena-sample", "role": "member"}, "other"),
-    ("change-own-membership", "patch", lambda: f"/memberships/{membership_id('cti', 'al-asp-ctu')}", {"role": "chair"}, "own"),
-    ("change-other-membership", "patch", lambda: f"/memberships/{membership_id('cti', 'rs-moi')}", {"role": "chair"}, "other"),
-    ("delete-own-membership", "delete", lambda: f"/memberships/{membership_id('cti', 'al-asp-ctu')}", None, "own"),
-    ("delete-other-membership", "delete", lambda: f"/memberships/{membership_id('cti', 'rs-moi')}", None, "other"),
-    ("create-own-focal-point", "post", "/focal-points", {"country": "AL", "topic": "CVE", "person": "al-ana-example"}, "own"),
-    ("create-other-focal-point", "post", "/focal-points", {"country": "RS", "topic": "FTF", "person": "rs-jelena-sample"}, "other"),
-    ("change-own-focal-point", "patch", lambda: f"/focal-points/{focal_point_id('AL')}", {"topic": "SIENA"}, "own"),
-    ("change-other-focal-point", "patch", lambda: f"/focal-points/{focal_point_id('RS')}", {"topic": "X"}, "other"),
-    ("delete-own-focal-point", "delete", lambda: f"/focal-points/{focal_point_id('AL')}", None, "own"),
-    ("delete-other-focal-point", "delete", lambda: f"/focal-points/{focal_point_id('RS')}", None, "other"),
+    (
+        "join-another-organisation",
+        "post",
+        "/memberships",
+        {"network": "cti", "organisation": "al-moi", "role": "observer"},
+        "other",
+    ),
+    (
+        "join-own-organisation",
+        "post",
+        "/memberships",
+        {"network": "cti", "organisation": "al-asp-ctu", "role": "observer", "start": "2030-01-01"},
+        "own",
+    ),
+    (
+        "create-other-membership",
+        "post",
+        "/memberships",
+        {"network": "cti", "person": "rs-jelena-sample", "role": "member"},
+        "other",
+    ),
+    (
+        "change-own-membership",
+        "patch",
+        lambda: f"/memberships/{membership_id('cti', 'al-asp-ctu')}",
+        {"role": "chair"},
+        "own",
+    ),
+    (
+        "change-other-membership",
+        "patch",
+        lambda: f"/memberships/{membership_id('cti', 'rs-moi')}",
+        {"role": "chair"},
+        "other",
+    ),
+    (
+        "delete-own-membership",
+        "delete",
+        lambda: f"/memberships/{membership_id('cti', 'al-asp-ctu')}",
+        None,
+        "own",
+    ),
+    (
+        "delete-other-membership",
+        "delete",
+        lambda: f"/memberships/{membership_id('cti', 'rs-moi')}",
+        None,
+        "other",
+    ),
+    (
+        "create-own-focal-point",
+        "post",
+        "/focal-points",
+        {"country": "AL", "topic": "CVE", "person": "al-ana-example"},
+        "own",
+    ),
+    (
+        "create-other-focal-point",
+        "post",
+        "/focal-points",
+        {"country": "RS", "topic": "FTF", "person": "rs-jelena-sample"},
+        "other",
+    ),
+    (
+        "change-own-focal-point",
+        "patch",
+        lambda: f"/focal-points/{focal_point_id('AL')}",
+        {"topic": "SIENA"},
+        "own",
+    ),
+    (
+        "change-other-focal-point",
+        "patch",
+        lambda: f"/focal-points/{focal_point_id('RS')}",
+        {"topic": "X"},
+        "other",
+    ),
+    (
+        "delete-own-focal-point",
+        "delete",
+        lambda: f"/focal-points/{focal_point_id('AL')}",
+        None,
+        "own",
+    ),
+    (
+        "delete-other-focal-point",
+        "delete",
+        lambda: f"/focal-points/{focal_point_id('RS')}",
+        None,
+        "other",
+    ),
 ]
 SUCCESS = {"post": 201, "patch": 200, "delete": 204}
 
@@ -289,7 +424,12 @@ def test_an_allowed_change_is_written_and_a_refused_one_is_not(
 
 def test_person_writes_through_the_api_are_audited(as_role: Callable[[str], Client]) -> None:
     admin = as_role(Role.ORG_ADMIN)
-    body = {"key": "al-demo-person", "organisation": "al-asp-ctu", "given_name": "Demo", "family_name": "Person"}
+    body = {
+        "key": "al-demo-person",
+        "organisation": "al-asp-ctu",
+        "given_name": "Demo",
+        "family_name": "Person",
+    }
 
     send(admin, "post", f"{API}/people", body)
     send(admin, "patch", f"{API}/people/al-demo-person", {"role": "Officer"})
@@ -336,7 +476,10 @@ def test_an_unknown_or_missing_field_is_a_422_problem_naming_it(
     unknown = send(client, "patch", f"{API}/organisations/al-moi", {"colour": "red"})
     missing = send(client, "post", f"{API}/units", {"key": "u", "organisation": "al-moi"})
     bad_date = send(
-        client, "post", f"{API}/memberships", {"network": "cti", "organisation": "al-moi", "role": "member", "start": "soon"}
+        client,
+        "post",
+        f"{API}/memberships",
+        {"network": "cti", "organisation": "al-moi", "role": "member", "start": "soon"},
     )
 
     assert unknown.status_code == missing.status_code == bad_date.status_code == 422
@@ -350,7 +493,13 @@ def test_a_membership_ending_before_it_starts_is_refused(as_role: Callable[[str]
         as_role(Role.NODE_ADMIN),
         "post",
         f"{API}/memberships",
-        {"network": "cti", "organisation": "al-moi", "role": "member", "start": "2024-01-01", "end": "2023-01-01"},
+        {
+            "network": "cti",
+            "organisation": "al-moi",
+            "role": "member",
+            "start": "2024-01-01",
+            "end": "2023-01-01",
+        },
     )
 
     assert response.status_code == 400

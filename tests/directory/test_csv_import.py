@@ -120,10 +120,25 @@ def test_dry_run_checks_everything_and_writes_nothing(db: None, console: Console
 
 
 BAD_ROWS = [
-    ("unknown-country", {**ORG, "key": "al-bad", "country": "ZZ"}, "country", "unknown country 'ZZ'"),
-    ("bad-sector", {**ORG, "key": "al-bad", "sector": "gendarmerie"}, "sector", "unknown sector 'gendarmerie'"),
+    (
+        "unknown-country",
+        {**ORG, "key": "al-bad", "country": "ZZ"},
+        "country",
+        "unknown country 'ZZ'",
+    ),
+    (
+        "bad-sector",
+        {**ORG, "key": "al-bad", "sector": "gendarmerie"},
+        "sector",
+        "unknown sector 'gendarmerie'",
+    ),
     ("bad-level", {**ORG, "key": "al-bad", "level": "federal"}, "level", "unknown level 'federal'"),
-    ("bad-network-level", {**NET, "key": "net-bad", "level": "tactical"}, "level", "unknown level 'tactical'"),
+    (
+        "bad-network-level",
+        {**NET, "key": "net-bad", "level": "tactical"},
+        "level",
+        "unknown level 'tactical'",
+    ),
     (
         "bad-role",
         {"record_type": "membership", "network": "cti", "organisation": "al-moi", "role": "boss"},
@@ -134,25 +149,58 @@ BAD_ROWS = [
     ("missing-record-type", {**ORG, "record_type": ""}, "record_type", "required"),
     ("missing-name", {**ORG, "key": "al-bad", "name": ""}, "name", "required"),
     ("missing-sector", {**ORG, "key": "al-bad", "sector": ""}, "sector", "required"),
-    ("missing-person-name", {**PERSON, "key": "al-bad", "family_name": ""}, "family_name", "required"),
-    ("missing-topic", {"record_type": "focal_point", "country": "AL", "person": "al-ana"}, "topic", "required"),
+    (
+        "missing-person-name",
+        {**PERSON, "key": "al-bad", "family_name": ""},
+        "family_name",
+        "required",
+    ),
+    (
+        "missing-topic",
+        {"record_type": "focal_point", "country": "AL", "person": "al-ana"},
+        "topic",
+        "required",
+    ),
     ("bad-key", {**ORG, "key": "Ministry of Interior"}, "key", "slug"),
     (
         "bad-date",
-        {"record_type": "membership", "network": "cti", "organisation": "al-moi", "role": "member", "start": "2020-13-01"},
+        {
+            "record_type": "membership",
+            "network": "cti",
+            "organisation": "al-moi",
+            "role": "member",
+            "start": "2020-13-01",
+        },
         "start",
         "bad date '2020-13-01'",
     ),
     (
         "end-before-start",
-        {"record_type": "membership", "network": "cti", "organisation": "al-moi", "role": "member", "start": "2021-05-01", "end": "2020-01-01"},
+        {
+            "record_type": "membership",
+            "network": "cti",
+            "organisation": "al-moi",
+            "role": "member",
+            "start": "2021-05-01",
+            "end": "2020-01-01",
+        },
         "end",
         "before start",
     ),
-    ("parent-not-found", {**ORG, "key": "al-asp", "parent": "al-nowhere"}, "parent", "no organisation with key 'al-nowhere'"),
+    (
+        "parent-not-found",
+        {**ORG, "key": "al-asp", "parent": "al-nowhere"},
+        "parent",
+        "no organisation with key 'al-nowhere'",
+    ),
     (
         "network-not-found",
-        {"record_type": "membership", "network": "pcc-see", "organisation": "al-moi", "role": "member"},
+        {
+            "record_type": "membership",
+            "network": "pcc-see",
+            "organisation": "al-moi",
+            "role": "member",
+        },
         "network",
         "no network with key 'pcc-see'",
     ),
@@ -174,15 +222,31 @@ BAD_ROWS = [
         "person",
         "no person with key 'nobody'",
     ),
-    ("unit-not-found", {**PERSON, "key": "al-bo", "unit": "no-unit"}, "unit", "no unit with key 'no-unit'"),
-    ("organisation-not-found", {**UNIT, "key": "u2", "organisation": "xx-none"}, "organisation", "no organisation"),
+    (
+        "unit-not-found",
+        {**PERSON, "key": "al-bo", "unit": "no-unit"},
+        "unit",
+        "no unit with key 'no-unit'",
+    ),
+    (
+        "organisation-not-found",
+        {**UNIT, "key": "u2", "organisation": "xx-none"},
+        "organisation",
+        "no organisation",
+    ),
     ("bad-email", {**PERSON, "key": "al-bad", "email": "ana at example"}, "email", "valid email"),
     ("bad-website", {**ORG, "key": "al-web", "website": "not a url"}, "website", "valid URL"),
     ("bad-active", {**ORG, "key": "al-act", "active": "maybe"}, "active", "not yes or no"),
     ("name-too-long", {**ORG, "key": "al-long", "name": "x" * 300}, "name", "at most 255"),
     (
         "both-organisation-and-person",
-        {"record_type": "membership", "network": "cti", "organisation": "al-moi", "person": "al-ana", "role": "member"},
+        {
+            "record_type": "membership",
+            "network": "cti",
+            "organisation": "al-moi",
+            "person": "al-ana",
+            "role": "member",
+        },
         "person",
         "not both",
     ),
@@ -192,7 +256,12 @@ BAD_ROWS = [
         "organisation",
         "required",
     ),
-    ("column-not-used", {**PERSON, "key": "al-x", "sector": "police"}, "sector", "not used in a person row"),
+    (
+        "column-not-used",
+        {**PERSON, "key": "al-x", "sector": "police"},
+        "sector",
+        "not used in a person row",
+    ),
     (
         "unit-of-another-organisation",
         {**PERSON, "key": "al-y", "organisation": "al-other", "unit": "al-moi-unit"},
@@ -232,7 +301,12 @@ def test_it_reports_a_duplicate_key_with_the_line_it_first_appeared_on(
 
 
 def test_it_reports_a_duplicate_membership(db: None, console: ConsoleActor) -> None:
-    member = {"record_type": "membership", "network": "cti", "organisation": "al-moi", "role": "member"}
+    member = {
+        "record_type": "membership",
+        "network": "cti",
+        "organisation": "al-moi",
+        "role": "member",
+    }
 
     report = csv_io.import_csv(console, csv_text(ORG, NET, member, {**member, "role": "chair"}))
 
@@ -264,7 +338,11 @@ def test_it_reports_rules_only_the_services_know_and_rolls_everything_back(
     db: None, console: ConsoleActor
 ) -> None:
     # a focal point for Serbia held by someone working in Albania: checked by the service
-    rows = (ORG, PERSON, {"record_type": "focal_point", "country": "RS", "topic": "CVE", "person": "al-ana"})
+    rows = (
+        ORG,
+        PERSON,
+        {"record_type": "focal_point", "country": "RS", "topic": "CVE", "person": "al-ana"},
+    )
 
     report = csv_io.import_csv(console, csv_text(*rows))
 
@@ -280,7 +358,13 @@ def test_it_reports_every_bad_row_of_a_file_not_just_the_first(
         {**ORG, "country": "ZZ"},
         {**NET, "level": "tactical"},
         {**PERSON, "email": "nope"},
-        {"record_type": "membership", "network": "cti", "organisation": "al-moi", "role": "member", "start": "yesterday"},
+        {
+            "record_type": "membership",
+            "network": "cti",
+            "organisation": "al-moi",
+            "role": "member",
+            "start": "yesterday",
+        },
     )
 
     report = csv_io.import_csv(console, csv_text(*rows))

@@ -19,8 +19,6 @@ from firstline.directory.models import (
 )
 from firstline.directory.services import ConsoleActor
 
-from .conftest import SMALL
-
 
 def wipe_directory() -> None:
     """Empty every directory table, as on a freshly installed node."""

@@ -61,7 +61,8 @@ def test_it_names_every_bad_field(db: None, console: ConsoleActor) -> None:
 def test_a_failed_write_rolls_back_the_country_it_created(db: None, console: ConsoleActor) -> None:
     with pytest.raises(Problem):
         services.create_organisation(
-            console, {"key": "at-x", "name": "X", "sector": "navy", "level": "national", "country": "AT"}
+            console,
+            {"key": "at-x", "name": "X", "sector": "navy", "level": "national", "country": "AT"},
         )
 
     assert not Country.objects.filter(code="AT").exists()
@@ -71,7 +72,9 @@ def test_it_refuses_unknown_fields_and_missing_required_ones(
     db: None, console: ConsoleActor
 ) -> None:
     with pytest.raises(Problem) as unknown:
-        services.create_network(console, {"key": "n", "name": "N", "level": "political", "colour": "red"})
+        services.create_network(
+            console, {"key": "n", "name": "N", "level": "political", "colour": "red"}
+        )
     with pytest.raises(Problem) as missing:
         services.create_person(console, {"key": "p", "given_name": "Ana"})
 
@@ -86,7 +89,9 @@ def test_keys_do_not_change(small_directory: csv_io.ImportReport, console: Conso
     assert "key" in fields_of(problem)
 
 
-def test_a_parent_cycle_is_refused(small_directory: csv_io.ImportReport, console: ConsoleActor) -> None:
+def test_a_parent_cycle_is_refused(
+    small_directory: csv_io.ImportReport, console: ConsoleActor
+) -> None:
     moi = Organisation.objects.get(key="al-moi")
 
     with pytest.raises(Problem) as problem:

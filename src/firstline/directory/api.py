@@ -6,7 +6,6 @@ focal points by ``id``. Reads go through ``policy.visible_to``; writes call
 show people write one CONSULT audit entry per request naming them.
 """
 
-
 import datetime as dt
 from typing import Any
 
@@ -159,9 +158,9 @@ def _organisations(request: HttpRequest) -> QuerySet[Organisation]:
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(LimitOffsetPagination)
 def list_organisations(request: HttpRequest, filters: Query[OrganisationFilter]) -> Any:
-    return queries.filter_organisations(
-        _organisations(request), **filters.model_dump()
-    ).order_by("key")
+    return queries.filter_organisations(_organisations(request), **filters.model_dump()).order_by(
+        "key"
+    )
 
 
 @router.post("/organisations", response={201: OrganisationOut})
@@ -334,12 +333,16 @@ def list_people(
 
 @router.post("/people", response={201: PersonOut})
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
-    return Status(201, services.create_person(_actor(request), payload.model_dump(), request=request))
+    return Status(
+        201, services.create_person(_actor(request), payload.model_dump(), request=request)
+    )
 
 
 @router.get("/people/{key}", response=PersonOut)
 def get_person(request: HttpRequest, key: str) -> Any:
-    return _consulted(request, policy.get_visible_or_404(_actor(request), _people(request), key=key))
+    return _consulted(
+        request, policy.get_visible_or_404(_actor(request), _people(request), key=key)
+    )
 
 
 @router.patch("/people/{key}", response=PersonOut)
@@ -416,7 +419,9 @@ def list_networks(
 
 @router.post("/networks", response={201: NetworkOut})
 def create_network(request: HttpRequest, payload: NetworkIn) -> Any:
-    return Status(201, services.create_network(_actor(request), payload.model_dump(), request=request))
+    return Status(
+        201, services.create_network(_actor(request), payload.model_dump(), request=request)
+    )
 
 
 @router.get("/networks/{key}", response=NetworkOut)
@@ -509,7 +514,9 @@ def list_memberships(request: HttpRequest, filters: Query[MembershipFilter]) -> 
 
 @router.post("/memberships", response={201: MembershipOut})
 def create_membership(request: HttpRequest, payload: MembershipIn) -> Any:
-    return Status(201, services.create_membership(_actor(request), payload.model_dump(), request=request))
+    return Status(
+        201, services.create_membership(_actor(request), payload.model_dump(), request=request)
+    )
 
 
 @router.get("/memberships/{membership_id}", response=MembershipOut)

@@ -16,7 +16,12 @@ KOSOVO_FOOTNOTE = (
 # The six Western Balkan beneficiaries and their names in the region's languages.
 BENEFICIARY_NAMES: dict[str, dict[str, str]] = {
     "AL": {"sq": "Shqipëria", "mk": "Албанија", "sr-latn": "Albanija"},
-    "BA": {"bs": "Bosna i Hercegovina", "hr": "Bosna i Hercegovina", "sr-latn": "Bosna i Hercegovina", "sr": "Босна и Херцеговина"},
+    "BA": {
+        "bs": "Bosna i Hercegovina",
+        "hr": "Bosna i Hercegovina",
+        "sr-latn": "Bosna i Hercegovina",
+        "sr": "Босна и Херцеговина",
+    },
     "XK": {"sq": "Kosova*", "sr-latn": "Kosovo*", "sr": "Косово*"},
     "ME": {"cnr": "Crna Gora", "sr-latn": "Crna Gora", "sq": "Mali i Zi"},
     "MK": {"mk": "Северна Македонија", "sq": "Maqedonia e Veriut", "sr-latn": "Severna Makedonija"},
@@ -285,7 +290,8 @@ ZW Zimbabwe
 """
 
 NAMES: dict[str, str] = dict(
-    line.split(" ", 1) for line in _TABLE.strip().splitlines()  # "AL Albania"
+    line.split(" ", 1)
+    for line in _TABLE.strip().splitlines()  # "AL Albania"
 )
 
 

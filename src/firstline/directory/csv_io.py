@@ -41,7 +41,7 @@ from typing import Any, TextIO
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from firstline import policy
 from firstline.audit.log import record
@@ -109,7 +109,9 @@ RECORD_TYPES: dict[str, RecordType] = {
         ("key", "organisation", "given_name", "family_name"),
     ),
     "membership": RecordType(
-        Membership, ("network", "organisation", "person", "role", "start", "end"), ("network", "role")
+        Membership,
+        ("network", "organisation", "person", "role", "start", "end"),
+        ("network", "role"),
     ),
     "focal_point": RecordType(
         FocalPoint, ("country", "topic", "person", "start", "end"), ("country", "topic", "person")
@@ -318,7 +320,9 @@ def _check_cells(row: Row, errors: list[RowError]) -> None:
         elif column == "country":
             code = value.upper()
             data[column] = code
-            if code and not (countries.is_known(code) or Country.objects.filter(code=code).exists()):
+            if code and not (
+                countries.is_known(code) or Country.objects.filter(code=code).exists()
+            ):
                 errors.append(
                     RowError(
                         row.line,
@@ -329,17 +333,17 @@ def _check_cells(row: Row, errors: list[RowError]) -> None:
         else:
             data[column] = value
     if spec.multilingual:
-        data["names"] = {
-            c[len(NAME_PREFIX) :]: cells[c] for c in sorted(name_columns) if cells[c]
-        }
+        data["names"] = {c[len(NAME_PREFIX) :]: cells[c] for c in sorted(name_columns) if cells[c]}
     start, end = data.get("start"), data.get("end")
     if start and end and end < start:
         errors.append(RowError(row.line, "end", f"{end} is before start {start}"))
     if row.record_type == "membership" and cells.get("organisation") and cells.get("person"):
-        errors.append(
-            RowError(row.line, "person", "give an organisation or a person, not both")
-        )
-    if row.record_type == "membership" and not cells.get("organisation") and not cells.get("person"):
+        errors.append(RowError(row.line, "person", "give an organisation or a person, not both"))
+    if (
+        row.record_type == "membership"
+        and not cells.get("organisation")
+        and not cells.get("person")
+    ):
         errors.append(RowError(row.line, "organisation", "required (or person)"))
 
     for (record_type, column), choices in CHOICES.items():
@@ -360,7 +364,7 @@ def _check_cells(row: Row, errors: list[RowError]) -> None:
         if not value or (row.record_type, column) in CHOICES or column in ("start", "end"):
             continue
         model_field = model._meta.get_field(target)
-        if model_field.is_relation or target == "is_active":
+        if not isinstance(model_field, Field) or model_field.is_relation or column == "active":
             continue
         try:
             model_field.clean(value, None)
@@ -377,9 +381,11 @@ def _check_cells(row: Row, errors: list[RowError]) -> None:
 
 def _member_identity(row: Row) -> tuple[str, ...]:
     if row.record_type == "membership":
-        member = ("organisation", row.cells.get("organisation", "")) if row.cells.get(
-            "organisation"
-        ) else ("person", row.cells.get("person", ""))
+        member = (
+            ("organisation", row.cells.get("organisation", ""))
+            if row.cells.get("organisation")
+            else ("person", row.cells.get("person", ""))
+        )
         return (row.cells.get("network", ""), *member, row.cells.get("start", ""))
     if row.record_type == "focal_point":
         return (
@@ -415,10 +421,14 @@ def _check_references(rows: list[Row], errors: list[RowError]) -> None:
             continue
         seen_on = first_seen.setdefault((row.record_type, identity), row.line)
         if seen_on != row.line:
-            column = "key" if row.record_type in ("organisation", "unit", "network", "person") else {
-                "membership": "network",
-                "focal_point": "topic",
-            }[row.record_type]
+            column = (
+                "key"
+                if row.record_type in ("organisation", "unit", "network", "person")
+                else {
+                    "membership": "network",
+                    "focal_point": "topic",
+                }[row.record_type]
+            )
             what = "key" if column == "key" else row.record_type
             errors.append(RowError(row.line, column, f"duplicate {what} (first on line {seen_on})"))
 
@@ -427,11 +437,17 @@ def _check_references(rows: list[Row], errors: list[RowError]) -> None:
     org_parents = dict(
         Organisation.objects.filter(parent__isnull=False).values_list("key", "parent__key")
     )
-    org_parents.update({r.cells.get("key", ""): r.cells.get("parent", "") for r in by_type["organisation"]})
+    org_parents.update(
+        {r.cells.get("key", ""): r.cells.get("parent", "") for r in by_type["organisation"]}
+    )
     unit_org = dict(Unit.objects.values_list("key", "organisation__key"))
-    unit_org.update({r.cells.get("key", ""): r.cells.get("organisation", "") for r in by_type["unit"]})
+    unit_org.update(
+        {r.cells.get("key", ""): r.cells.get("organisation", "") for r in by_type["unit"]}
+    )
     unit_parents = dict(Unit.objects.filter(parent__isnull=False).values_list("key", "parent__key"))
-    unit_parents.update({r.cells.get("key", ""): r.cells.get("parent", "") for r in by_type["unit"]})
+    unit_parents.update(
+        {r.cells.get("key", ""): r.cells.get("parent", "") for r in by_type["unit"]}
+    )
     network_keys = set(Network.objects.values_list("key", flat=True))
     network_keys |= {r.cells["key"] for r in by_type["network"] if r.cells.get("key")}
     person_keys = set(Person.objects.values_list("key", flat=True))
@@ -441,7 +457,9 @@ def _check_references(rows: list[Row], errors: list[RowError]) -> None:
         value = row.cells.get(column, "")
         if value and value not in keys:
             errors.append(
-                RowError(row.line, column, f"no {what} with key {value!r} in the database or the file")
+                RowError(
+                    row.line, column, f"no {what} with key {value!r} in the database or the file"
+                )
             )
 
     for row in by_type["organisation"]:
@@ -450,7 +468,9 @@ def _check_references(rows: list[Row], errors: list[RowError]) -> None:
         if key and row.cells.get("parent") in org_keys:
             cycle = _find_cycle(key, org_parents)
             if cycle:
-                errors.append(RowError(row.line, "parent", "cycle of parents: " + " → ".join(cycle)))
+                errors.append(
+                    RowError(row.line, "parent", "cycle of parents: " + " → ".join(cycle))
+                )
     for row in by_type["unit"]:
         missing(row, "organisation", org_keys, "organisation")
         missing(row, "parent", unit_org, "unit")
@@ -458,19 +478,27 @@ def _check_references(rows: list[Row], errors: list[RowError]) -> None:
         key = row.cells.get("key", "")
         if parent in unit_org and unit_org[parent] != row.cells.get("organisation"):
             errors.append(
-                RowError(row.line, "parent", f"unit {parent!r} belongs to organisation {unit_org[parent]!r}")
+                RowError(
+                    row.line,
+                    "parent",
+                    f"unit {parent!r} belongs to organisation {unit_org[parent]!r}",
+                )
             )
         if key and parent in unit_org:
             cycle = _find_cycle(key, unit_parents)
             if cycle:
-                errors.append(RowError(row.line, "parent", "cycle of parents: " + " → ".join(cycle)))
+                errors.append(
+                    RowError(row.line, "parent", "cycle of parents: " + " → ".join(cycle))
+                )
     for row in by_type["person"]:
         missing(row, "organisation", org_keys, "organisation")
         missing(row, "unit", unit_org, "unit")
         unit = row.cells.get("unit", "")
         if unit in unit_org and unit_org[unit] != row.cells.get("organisation"):
             errors.append(
-                RowError(row.line, "unit", f"unit {unit!r} belongs to organisation {unit_org[unit]!r}")
+                RowError(
+                    row.line, "unit", f"unit {unit!r} belongs to organisation {unit_org[unit]!r}"
+                )
             )
     for row in by_type["membership"]:
         missing(row, "network", network_keys, "network")
@@ -576,7 +604,9 @@ def import_csv(actor: Any, text: str, *, dry_run: bool = False) -> ImportReport:
             for row in group:
                 model = row.spec.model
                 try:
-                    _obj, outcome = services.save(actor, model, _existing(row), row.data, batch=batch)
+                    _obj, outcome = services.save(
+                        actor, model, _existing(row), row.data, batch=batch
+                    )
                 except Problem as problem:
                     for e in problem.errors or [{"field": "", "reason": problem.detail}]:
                         report.errors.append(

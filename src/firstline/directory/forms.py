@@ -25,13 +25,13 @@ class OrganisationFilterForm(forms.Form):
 
     def __init__(self, actor: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        used = (
-            policy.visible_to(actor, Country).filter(organisations__isnull=False).distinct()
-        )
+        used = policy.visible_to(actor, Country).filter(organisations__isnull=False).distinct()
         choices: list[tuple[str, Any]] = [("", _("All countries"))]
         choices += [(c.code, str(c)) for c in sorted(used, key=str)]
         choices.append(("none", _("International (no country)")))
-        self.fields["country"].choices = choices
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = choices
 
 
 class NetworkFilterForm(forms.Form):

@@ -59,7 +59,7 @@ def current(qs: QuerySet[Membership], today: dt.date | None = None) -> QuerySet[
 # --- the stakeholder map -------------------------------------------------------------------
 
 # Colours per network level (dark enough for 4.5:1 against white where used as text or lines).
-LEVEL_COLOURS = {
+LEVEL_COLOURS: dict[str, tuple[str, str]] = {
     NetworkLevel.POLITICAL: ("#6a2c91", "#efe5f6"),
     NetworkLevel.STRATEGIC: ("#0b4f8a", "#e3eef8"),
     NetworkLevel.OPERATIONAL: ("#9a4a00", "#fbeadb"),
@@ -200,7 +200,7 @@ class CountryMap:
         levels = []
         x = NET_X
         for level, label in NetworkLevel.choices:
-            stroke, fill = LEVEL_COLOURS[NetworkLevel(level)]
+            stroke, fill = LEVEL_COLOURS[level]
             levels.append({"x": x, "stroke": stroke, "fill": fill, "label": str(label)})
             x += 186
         return levels

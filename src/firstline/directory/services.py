@@ -21,8 +21,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Model, ProtectedError
+from django.db import models, transaction
+from django.db.models import Model, ProtectedError, Q
 from django.http import HttpRequest
 
 from firstline import policy
@@ -272,14 +272,10 @@ def _assign(spec: Spec[M], instance: M, data: Data) -> Errors:
             instance.names = names  # type: ignore[attr-defined]
         elif isinstance(value, str):
             setattr(instance, name, value.strip())
-        elif value is None and instance._meta.get_field(name).get_internal_type() in (
-            "CharField",
-            "SlugField",
-            "EmailField",
-            "URLField",
-            "TextField",
+        elif value is None and isinstance(
+            instance._meta.get_field(name), models.CharField | models.TextField
         ):
-            setattr(instance, name, "")
+            setattr(instance, name, "")  # text columns store "" for nothing, never NULL
         else:
             setattr(instance, name, value)
     return errors
@@ -434,11 +430,13 @@ def _check_membership(membership: Membership) -> Errors:
         reason = "give an organisation or a person, not both" if has_org else "required"
         errors.append({"field": "organisation", "reason": reason})
         return errors
+    member = (
+        Q(organisation_id=membership.organisation_id)
+        if has_org
+        else Q(person_id=membership.person_id)
+    )
     twins = Membership.objects.filter(
-        network_id=membership.network_id,
-        organisation_id=membership.organisation_id,
-        person_id=membership.person_id,
-        start=membership.start,
+        member, network_id=membership.network_id, start=membership.start
     ).exclude(pk=membership.pk)
     if membership.network_id and twins.exists():
         errors.append(
@@ -663,7 +661,9 @@ def delete_person(
 ) -> None:
     """Erase a contact person with their memberships and focal-point designations."""
     erased = [(PERSON_TYPE, person.pk, person.pk)]
-    erased += [(MEMBERSHIP_TYPE, pk, person.pk) for pk in person.memberships.values_list("pk", flat=True)]
+    erased += [
+        (MEMBERSHIP_TYPE, pk, person.pk) for pk in person.memberships.values_list("pk", flat=True)
+    ]
     erased += [
         (FOCAL_POINT_TYPE, pk, person.pk) for pk in person.focal_points.values_list("pk", flat=True)
     ]
@@ -785,9 +785,7 @@ def update_focal_point(
     now: dt.datetime | None = None,
 ) -> FocalPoint:
     """Change a focal-point designation."""
-    return _save(FOCAL_POINT, actor, focal_point, changes, batch=None, request=request, now=now)[
-        0
-    ]
+    return _save(FOCAL_POINT, actor, focal_point, changes, batch=None, request=request, now=now)[0]
 
 
 def delete_focal_point(

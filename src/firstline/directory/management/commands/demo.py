@@ -120,7 +120,9 @@ class Command(BaseCommand):
                 "(demo mode: no second factor needed; the data is fictional)"
             )
 
-    def _account(self, actor: services.ConsoleActor, account: DemoAccount, fixed: str | None) -> str:
+    def _account(
+        self, actor: services.ConsoleActor, account: DemoAccount, fixed: str | None
+    ) -> str:
         organisation = Organisation.objects.get(key=account.organisation)
         person = Person.objects.get(key=account.username)
         wanted = {

@@ -52,9 +52,7 @@ class Command(BaseCommand):
         if not report.ok:
             for error in report.errors:
                 self.stderr.write(f"{name}: {error}")
-            raise CommandError(
-                f"{len(report.errors)} problem(s) in {name}; nothing was written"
-            )
+            raise CommandError(f"{len(report.errors)} problem(s) in {name}; nothing was written")
         self.stdout.write(report.summary())
         if dry_run:
             self.stdout.write("Dry run: the file is valid; nothing was written.")
