@@ -552,26 +552,52 @@ def _topological(rows: list[Row]) -> list[Row]:
     return ordered
 
 
-def _existing(row: Row) -> Model | None:
+def _identity(row: Row) -> tuple[str, ...]:
+    """What names the record a row writes: its key, or for memberships and focal points the
+    fields that identify them (dates as parsed, so 20200101 and 2020-01-01 are one)."""
     cells = row.cells
-    model = row.spec.model
     if row.record_type == "membership":
-        lookup: dict[str, Any] = {
-            "network__key": cells.get("network"),
-            "start": row.data.get("start"),
-        }
-        if cells.get("organisation"):
-            lookup |= {"organisation__key": cells["organisation"], "person": None}
-        else:
-            lookup |= {"person__key": cells.get("person"), "organisation": None}
-        return Membership.objects.filter(**lookup).first()
+        start = row.data.get("start")
+        member = (
+            ("organisation", cells.get("organisation", ""))
+            if cells.get("organisation")
+            else ("person", cells.get("person", ""))
+        )
+        return (cells.get("network", ""), *member, start.isoformat() if start else "")
     if row.record_type == "focal_point":
-        return FocalPoint.objects.filter(
-            country__code=cells.get("country", "").upper(),
-            topic=cells.get("topic"),
-            person__key=cells.get("person"),
-        ).first()
-    return model._default_manager.filter(key=cells.get("key")).first()
+        return (cells.get("country", "").upper(), cells.get("topic", ""), cells.get("person", ""))
+    return (cells.get("key", ""),)
+
+
+def _existing(record_type: str, rows: list[Row]) -> dict[tuple[str, ...], Model]:
+    """The records these rows would update, fetched and locked in one query per type."""
+    model = RECORD_TYPES[record_type].model
+    # lock only the rows of this table: PostgreSQL refuses FOR UPDATE on an outer join's
+    # nullable side (memberships join an organisation *or* a person)
+    self_only = ("self",)
+    if record_type == "membership":
+        found: dict[tuple[str, ...], Model] = {}
+        networks = {r.cells.get("network", "") for r in rows}
+        memberships = Membership.objects.select_for_update(of=self_only).order_by()
+        for m in memberships.filter(network__key__in=networks).select_related(
+            "network", "organisation", "person"
+        ):
+            member = (
+                ("organisation", m.organisation.key) if m.organisation else ("person", m.person.key)  # type: ignore[union-attr]
+            )
+            start = m.start.isoformat() if m.start else ""
+            found[(m.network.key, *member, start)] = m
+        return found
+    if record_type == "focal_point":
+        people = {r.cells.get("person", "") for r in rows}
+        focal_points = FocalPoint.objects.select_for_update(of=self_only).order_by()
+        return {
+            (f.country.code, f.topic, f.person.key): f
+            for f in focal_points.filter(person__key__in=people).select_related("country", "person")
+        }
+    keys = [r.cells.get("key", "") for r in rows]
+    keyed = model._default_manager.select_for_update(of=self_only).order_by().filter(key__in=keys)
+    return {(obj.key,): obj for obj in keyed}  # type: ignore[attr-defined]
 
 
 def _column_for(field_name: str) -> str:
@@ -596,24 +622,34 @@ def import_csv(actor: Any, text: str, *, dry_run: bool = False) -> ImportReport:
         by_type[row.record_type].append(row)
     with transaction.atomic():
         batch = services.AuditBatch()
+        cache: services.RefCache = {}
         for record_type in APPLY_ORDER:
             group = by_type[record_type]
             if record_type in ("organisation", "unit"):
                 group = _topological(group)
             counts = report.counts.setdefault(record_type, Counter())
+            existing = _existing(record_type, group)
             for row in group:
-                model = row.spec.model
+                original = existing.get(_identity(row))
                 try:
                     _obj, outcome = services.save(
-                        actor, model, _existing(row), row.data, batch=batch
+                        actor,
+                        row.spec.model,
+                        original,
+                        row.data,
+                        batch=batch,
+                        locked=original is not None,
+                        cache=cache,
                     )
                 except Problem as problem:
+                    cache.clear()  # the failed write may have rolled back an object it holds
                     for e in problem.errors or [{"field": "", "reason": problem.detail}]:
                         report.errors.append(
                             RowError(row.line, _column_for(str(e["field"])), str(e["reason"]))
                         )
                     continue
                 except PermissionDenied as exc:
+                    cache.clear()
                     report.errors.append(RowError(row.line, "", str(exc) or "not allowed"))
                     continue
                 counts[outcome] += 1

@@ -181,7 +181,7 @@ def country_for(code: str | None) -> Country | None:
     if code is None or not str(code).strip():
         return None
     code = str(code).strip().upper()
-    found = Country.objects.filter(code=code).first()
+    found = Country.objects.filter(code=code).order_by().first()
     if found is not None:
         return found
     if not countries.is_known(code):
@@ -203,7 +203,7 @@ def _by_key(model: type[M], field_name: str) -> Callable[[Any], M | None]:
     def resolve(key: Any) -> M | None:
         if key is None or not str(key).strip():
             return None
-        found = model._default_manager.filter(key=str(key).strip()).first()
+        found = model._default_manager.filter(key=str(key).strip()).order_by().first()
         if found is None:
             label = model._meta.verbose_name
             raise Problem.field(field_name, f"no {label} with key {str(key).strip()!r}")
@@ -258,12 +258,25 @@ def _snapshot(obj: Model) -> dict[str, Any]:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
-def _assign(spec: Spec[M], instance: M, data: Data) -> Errors:
+# Objects found by key during one import: (resolver, key) -> object. Only for a caller that
+# drops it whenever a write fails (a failed write may have rolled back an object it holds).
+RefCache = dict[tuple[Any, str], Any]
+
+
+def _assign(spec: Spec[M], instance: M, data: Data, cache: RefCache | None = None) -> Errors:
     errors: Errors = []
     for name, value in data.items():
         if name in spec.refs:
+            resolver = spec.refs[name]
+            cache_key = (resolver, "" if value is None else str(value).strip())
             try:
-                setattr(instance, name, spec.refs[name](value))
+                if cache is not None and cache_key in cache:
+                    target = cache[cache_key]
+                else:
+                    target = resolver(value)
+                    if cache is not None:
+                        cache[cache_key] = target
+                setattr(instance, name, target)
             except Problem as problem:
                 errors.extend(problem.errors)
         elif name == "names":
@@ -290,6 +303,8 @@ def _save(
     batch: AuditBatch | None,
     request: HttpRequest | None,
     now: dt.datetime | None,
+    locked: bool = False,
+    cache: RefCache | None = None,
 ) -> tuple[M, str]:
     unknown = sorted(set(data) - set(spec.fields))
     if unknown:
@@ -311,9 +326,13 @@ def _save(
             policy.require(actor, policy.CHANGE, original)
             if "key" in data and str(data["key"]).strip() != original.key:  # type: ignore[attr-defined]
                 raise Problem.field("key", "cannot be changed; keys identify records across nodes")
-            instance = spec.model._default_manager.select_for_update().get(pk=original.pk)
+            instance = (
+                original
+                if locked
+                else spec.model._default_manager.select_for_update().get(pk=original.pk)
+            )
         before = _snapshot(instance)
-        errors = _assign(spec, instance, data)
+        errors = _assign(spec, instance, data, cache)
         if not errors:
             if not creating and _snapshot(instance) == before:
                 return instance, UNCHANGED  # what is stored passed the checks when written
@@ -562,13 +581,27 @@ def save(
     batch: AuditBatch | None = None,
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
+    locked: bool = False,
+    cache: RefCache | None = None,
 ) -> tuple[M, str]:
     """Create (``original`` None) or update any directory object; say what happened.
 
     With a shared ``batch`` the caller flushes the audit entries itself (the importer does,
-    once per file); without one, the entry is written before this returns.
+    once per file); without one, the entry is written before this returns. ``locked`` says
+    the caller fetched ``original`` with ``select_for_update`` in the current transaction and
+    will not reuse it (it is changed in place); ``cache`` shares look-ups by key across calls.
     """
-    return _save(SPECS[model], actor, original, data, batch=batch, request=request, now=now)
+    return _save(
+        SPECS[model],
+        actor,
+        original,
+        data,
+        batch=batch,
+        request=request,
+        now=now,
+        locked=locked,
+        cache=cache,
+    )
 
 
 # --- the named writes ----------------------------------------------------------------------
