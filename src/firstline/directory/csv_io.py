@@ -7,7 +7,7 @@ ISO 3166-1 alpha-2 code, and carry names in other languages in ``name_<language>
 membership is identified by (network, member, start), a focal point by (country, topic, person).
 
 =============  ==========================================================================
-record_type    columns (required in bold in the docs: key, name... see ``RECORD_TYPES``)
+record_type    columns it uses (``RECORD_TYPES`` says which are required)
 =============  ==========================================================================
 organisation   key, name, name_*, acronym, sector, level, country, municipality, parent,
                website, email, active (yes/no, empty means yes)

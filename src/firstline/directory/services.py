@@ -6,9 +6,9 @@ multilingual names as ``{"sq": "...", "sr-latn": "..."}``, dates as ``datetime.d
 the CSV importer and the demo command all call these functions, so a rule checked here holds
 everywhere.
 
-Each ``create_*`` / ``update_*`` returns the saved object; ``save_*`` variants used by the
-importer also say whether anything changed (an unchanged re-import writes nothing and logs
-nothing, which keeps ``firstline demo`` idempotent).
+Each ``create_*`` / ``update_*`` returns the saved object; ``save``, which the importer uses,
+also says whether anything changed (an unchanged re-import writes nothing and logs nothing,
+which keeps ``firstline demo`` idempotent).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -26,11 +26,11 @@ from django.db.models import Model, ProtectedError, Q
 from django.http import HttpRequest
 
 from firstline import policy
-from firstline.accounts.models import Role, User
-from firstline.audit.log import record
+from firstline.accounts.models import User
 from firstline.audit.models import Operation
 from firstline.core.problems import Problem
 from firstline.directory import countries
+from firstline.directory.console import ConsoleActor
 from firstline.directory.models import (
     Country,
     FocalPoint,
@@ -39,6 +39,13 @@ from firstline.directory.models import (
     Organisation,
     Person,
     Unit,
+)
+from firstline.directory.personal_data import (
+    FOCAL_POINT_TYPE,
+    MEMBERSHIP_TYPE,
+    PERSON_TYPE,
+    AuditBatch,
+    record_consultation,
 )
 
 M = TypeVar("M", bound=Model)
@@ -49,101 +56,15 @@ CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 
-PERSON_TYPE = "directory.person"
-MEMBERSHIP_TYPE = "directory.membership"
-FOCAL_POINT_TYPE = "directory.focal_point"
-
-
-# --- who acts ------------------------------------------------------------------------------
-
-
-class ConsoleActor:
-    """The operator at the node's console (``firstline directory import``, ``firstline demo``).
-
-    Whoever can run management commands already holds the database, so the console acts as a
-    node administrator; the audit log names it ``console:<label>``.
-    """
-
-    is_authenticated = True
-    is_active = True
-    organisation_id: int | None = None
-    role = Role.NODE_ADMIN
-    pk = None
-
-    def __init__(self, label: str = "cli") -> None:
-        self.actor_label = f"console:{label}"
-        self.clearance = str(settings.CLASSIFICATION_LEVELS[-1])
-
-    def has_scope(self, scope: str) -> bool:
-        return True
-
-
-# --- the audit of personal data ------------------------------------------------------------
-
-
-@dataclass
-class AuditBatch:
-    """People touched by writes, grouped by (operation, object type): one audit entry per group.
-
-    A single API call flushes its own batch; an import shares one batch across every row, so
-    one import writes one entry naming all the people it collected (and one for those altered).
-    """
-
-    groups: dict[tuple[str, str], tuple[set[int], set[int]]] = field(
-        default_factory=lambda: defaultdict(lambda: (set(), set()))
-    )
-
-    def add(self, operation: str, object_type: str, object_id: int, person_id: int) -> None:
-        ids, subjects = self.groups[(operation, object_type)]
-        ids.add(object_id)
-        subjects.add(person_id)
-
-    def people(self, operation: str) -> set[int]:
-        found: set[int] = set()
-        for (op, _type), (_ids, subjects) in self.groups.items():
-            if op == operation:
-                found |= subjects
-        return found
-
-    def flush(
-        self, actor: Any, *, request: HttpRequest | None = None, now: dt.datetime | None = None
-    ) -> None:
-        for (operation, object_type), (ids, subjects) in sorted(self.groups.items()):
-            record(
-                actor=actor,
-                operation=operation,
-                object_type=object_type,
-                object_ids=sorted(ids),
-                subjects=[f"person:{pk}" for pk in sorted(subjects)],
-                request=request,
-                now=now,
-            )
-        self.groups.clear()
-
-
-def record_consultation(
-    actor: Any,
-    person_ids: Iterable[int],
-    *,
-    request: HttpRequest | None = None,
-    now: dt.datetime | None = None,
-) -> None:
-    """One CONSULT entry naming every person a page or API response showed (none if empty).
-
-    Call it inside the transaction that read the people.
-    """
-    ids = sorted(set(person_ids))
-    if not ids:
-        return
-    record(
-        actor=actor,
-        operation=Operation.CONSULT,
-        object_type=PERSON_TYPE,
-        object_ids=ids,
-        subjects=[f"person:{pk}" for pk in ids],
-        request=request,
-        now=now,
-    )
+# Re-exported: the importer, the pages and the API reach them through ``services``.
+__all__ = [
+    "FOCAL_POINT_TYPE",
+    "MEMBERSHIP_TYPE",
+    "PERSON_TYPE",
+    "AuditBatch",
+    "ConsoleActor",
+    "record_consultation",
+]
 
 
 # --- errors --------------------------------------------------------------------------------
