@@ -84,10 +84,12 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from firstline.audit.api import router as audit_router
+    from firstline.coordination.api import router as coordination_router
     from firstline.directory.api import router as directory_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
+    api.add_router("/coordination/", coordination_router)
 
 
 _register_routers()
