@@ -104,11 +104,18 @@ class Event(Marked):
 
     @property
     def local_start(self) -> dt.datetime:
-        return self.start.astimezone(self.zone)
+        """Wall-clock time in the event's zone, naive so that templates show it unconverted."""
+        return self.start.astimezone(self.zone).replace(tzinfo=None)
 
     @property
     def local_end(self) -> dt.datetime:
-        return self.end.astimezone(self.zone)
+        return self.end.astimezone(self.zone).replace(tzinfo=None)
+
+    @property
+    def local_deadline(self) -> dt.datetime | None:
+        if self.registration_deadline is None:
+            return None
+        return self.registration_deadline.astimezone(self.zone).replace(tzinfo=None)
 
 
 class Topical(models.Model):
@@ -151,6 +158,14 @@ class Session(Topical):
     def display_title(self) -> str:
         return translated(self.title, self.title_translations)
 
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(self.event.zone).replace(tzinfo=None)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.event.zone).replace(tzinfo=None)
+
 
 class AgendaItem(Topical):
     """A talk, panel or discussion within a session."""
@@ -174,6 +189,14 @@ class AgendaItem(Topical):
     @property
     def display_title(self) -> str:
         return translated(self.title, self.title_translations)
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(self.session.event.zone).replace(tzinfo=None)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.session.event.zone).replace(tzinfo=None)
 
 
 class Speaker(models.Model):

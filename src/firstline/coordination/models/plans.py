@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from firstline.coordination.models.common import Marked, PolicyLevel, translated
@@ -238,6 +239,10 @@ class Action(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return bool(self.due and self.due < today and self.status in OPEN_STATUSES)
+
+    @property
+    def overdue_now(self) -> bool:
+        return self.is_overdue(timezone.localdate())
 
 
 class ProgressUpdate(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from firstline import policy
+from firstline.coordination import policy as coordination_policy
 from firstline.coordination.models import (
     OPEN_STATUSES,
     TLP,
@@ -73,7 +74,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 
 
 def _user(actor: Any) -> Any:
-    return actor if policy.user_id(actor) else None
+    return actor if coordination_policy.user_id(actor) else None
 
 
 def _choice(value: str, choices: Any, field: str) -> str:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from firstline import policy
+from firstline.coordination import policy as coordination_policy
 from firstline.accounts.models import User
 from firstline.coordination.models import CalendarFeedToken, Event, RegistrationStatus
 from firstline.core import clock
@@ -32,7 +33,7 @@ def _hash(token: str) -> str:
 
 def issue_feed_token(actor: Any, *, now: dt.datetime | None = None) -> str:
     """A new feed secret for the signed-in user; earlier ones are revoked. Shown once."""
-    if not policy.user_id(actor):
+    if not coordination_policy.user_id(actor):
         raise Problem.field("user", "calendar feeds belong to signed-in people")
     at = now or clock.now()
     token = secrets.token_urlsafe(32)
@@ -47,7 +48,7 @@ def issue_feed_token(actor: Any, *, now: dt.datetime | None = None) -> str:
 def revoke_feed_tokens(actor: Any, *, now: dt.datetime | None = None) -> int:
     """Revoke every feed secret of the signed-in user; returns how many were active."""
     return CalendarFeedToken.objects.filter(
-        user_id=policy.user_id(actor) or 0, revoked_at__isnull=True
+        user_id=coordination_policy.user_id(actor) or 0, revoked_at__isnull=True
     ).update(revoked_at=now or clock.now())
 
 
@@ -74,7 +75,7 @@ def my_events(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Event]:
     """Events the user takes part in: registered, invited (in person or through their
     organisation) or organised by their organisation; from three months back."""
     at = now or clock.now()
-    uid = policy.user_id(user)
+    uid = coordination_policy.user_id(user)
     mine = Q(
         registrations__user_id=uid,
         registrations__status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from firstline import policy
+from firstline.coordination import policy as coordination_policy
 from firstline.coordination.models import Event, EventDocument, Minutes, MinutesVersion, Session
 from firstline.coordination.services.common import check_upload, require, required_text
 from firstline.core import clock
@@ -44,7 +45,7 @@ def attach_document(
             filename=(upload.name or "document")[-255:],
             content_type=(upload.content_type or "")[:128],
             size=upload.size or 0,
-            uploaded_by=actor if policy.user_id(actor) else None,
+            uploaded_by=actor if coordination_policy.user_id(actor) else None,
             uploaded_at=now or clock.now(),
         )
         document.file.save(upload.name or "document", upload, save=False)
@@ -77,6 +78,6 @@ def save_minutes(
             number=(last.number + 1) if last else 1,
             text=body,
             note=(note or "").strip()[:255],
-            author=actor if policy.user_id(actor) else None,
+            author=actor if coordination_policy.user_id(actor) else None,
             created_at=now or clock.now(),
         )

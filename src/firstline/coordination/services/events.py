@@ -14,6 +14,7 @@ from django.db.models import F
 from django.http import HttpRequest
 
 from firstline import policy
+from firstline.coordination import policy as coordination_policy
 from firstline.coordination.models import (
     TLP,
     AgendaItem,
@@ -160,7 +161,7 @@ def create_event(
         registration_deadline=aware(registration_deadline, zone) if registration_deadline else None,
         tlp=tlp,
         classification=classification,
-        created_by=actor if policy.user_id(actor) else None,
+        created_by=actor if coordination_policy.user_id(actor) else None,
     )
     _check_event(event, zone)
     with transaction.atomic():
@@ -364,4 +365,4 @@ def invite(
 
 
 def _user(actor: Any) -> Any:
-    return actor if policy.user_id(actor) else None
+    return actor if coordination_policy.user_id(actor) else None

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 
 from firstline import policy
+from firstline.coordination import policy as coordination_policy
 from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.coordination.models import Event, Registration, RegistrationStatus
@@ -49,7 +50,7 @@ def register(
     """
     at = now or clock.now()
     require(actor, policy.VIEW, event)
-    user = actor if policy.user_id(actor) else None
+    user = actor if coordination_policy.user_id(actor) else None
     if user is None:
         raise Problem.field("user", "register as a signed-in person, not with an API key")
     if not user.email:
@@ -272,7 +273,7 @@ def record_attendance(
                 continue
             registration.attended = present
             registration.checked_in_at = at if present else None
-            registration.checked_in_by = actor if present and policy.user_id(actor) else None
+            registration.checked_in_by = actor if present and coordination_policy.user_id(actor) else None
             registration.save(update_fields=["attended", "checked_in_at", "checked_in_by"])
             changed.append(registration)
         if changed:

@@ -1,2 +1,0 @@
-from ninja import Router
-router = Router(tags=["coordination"])
