@@ -55,23 +55,31 @@ def albanian_ministry(albania) -> Organisation:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def organiser(albanian_ministry: Organisation) -> User:
     """The national P/CVE coordinator at the Albanian Ministry of Interior."""
-    return person(albanian_ministry, Role.COORDINATOR, "al-coordinator", first_name="Arta", last_name="Hoxha")
+    return person(
+        albanian_ministry, Role.COORDINATOR, "al-coordinator", first_name="Arta", last_name="Hoxha"
+    )
 
 
 @pytest.fixture
 def police_officer(albanian_police: Organisation) -> User:
     """A community police officer of the Albanian State Police: owns actions, registers."""
-    return person(albanian_police, Role.PRACTITIONER, "al-police", first_name="Besnik", last_name="Kola")
+    return person(
+        albanian_police, Role.PRACTITIONER, "al-police", first_name="Besnik", last_name="Kola"
+    )
 
 
 @pytest.fixture
 def teacher(albanian_ministry: Organisation) -> User:
-    return person(albanian_ministry, Role.PRACTITIONER, "al-teacher", first_name="Drita", last_name="Leka")
+    return person(
+        albanian_ministry, Role.PRACTITIONER, "al-teacher", first_name="Drita", last_name="Leka"
+    )
 
 
 @pytest.fixture
 def serbian_officer(serbian_ministry: Organisation) -> User:
-    return person(serbian_ministry, Role.PRACTITIONER, "rs-officer", first_name="Jovan", last_name="Petrović")
+    return person(
+        serbian_ministry, Role.PRACTITIONER, "rs-officer", first_name="Jovan", last_name="Petrović"
+    )
 
 
 @pytest.fixture
@@ -136,9 +144,7 @@ def agreed_recommendation(organiser: User, workshop: Event) -> Recommendation:
 
 
 @pytest.fixture
-def police_action(
-    organiser: User, objective: Objective, albanian_police: Organisation
-) -> Action:
+def police_action(organiser: User, objective: Objective, albanian_police: Organisation) -> Action:
     """An action owned by the Albanian State Police, due 31 January 2025 (overdue on NOW)."""
     return actions.create_action(
         organiser,
@@ -161,3 +167,33 @@ def police_action(
 def now() -> dt.datetime:
     """The node's clock for these tests (1 March 2025)."""
     return NOW
+
+
+@pytest.fixture
+def make_person():  # type: ignore[no-untyped-def]
+    """Make a signed-up user with an e-mail address and a TOTP device."""
+    return person
+
+
+@pytest.fixture
+def upcoming_workshop(organiser: User, albanian_ministry: Organisation, albania) -> Event:  # type: ignore[no-untyped-def]
+    """A workshop a month after the real clock's today (for pages and the API, which use it)."""
+    from firstline.core import clock
+
+    day = (
+        clock.now()
+        .astimezone(dt.UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    )
+    return events.create_event(
+        organiser,
+        kind="national_workshop",
+        title="Upcoming workshop",
+        start=day + dt.timedelta(days=30, hours=9),
+        end=day + dt.timedelta(days=30, hours=17),
+        timezone=TIRANE,
+        organisers=[albanian_ministry],
+        country=albania,
+        venue="Tirana",
+        capacity=1,
+    )

@@ -39,9 +39,14 @@ def test_it_rejects_an_end_before_the_start(
 ) -> None:
     with pytest.raises(Problem) as caught:
         events.create_event(
-            organiser, kind="training", title="Training", timezone=TIRANE,
-            start=dt.datetime(2025, 5, 2, 10, 0), end=dt.datetime(2025, 5, 1, 10, 0),
-            organisers=[albanian_ministry], venue="Durrës",
+            organiser,
+            kind="training",
+            title="Training",
+            timezone=TIRANE,
+            start=dt.datetime(2025, 5, 2, 10, 0),
+            end=dt.datetime(2025, 5, 1, 10, 0),
+            organisers=[albanian_ministry],
+            venue="Durrës",
         )
     assert caught.value.errors[0]["field"] == "end"
     assert "before the start" in caught.value.errors[0]["reason"]
@@ -51,9 +56,14 @@ def test_it_rejects_an_end_before_the_start(
 def test_it_rejects_an_unknown_time_zone(organiser: User, albanian_ministry: Organisation) -> None:
     with pytest.raises(Problem) as caught:
         events.create_event(
-            organiser, kind="training", title="Training", timezone="Europe/Atlantis",
-            start=dt.datetime(2025, 5, 1, 10), end=dt.datetime(2025, 5, 1, 12),
-            organisers=[albanian_ministry], venue="Durrës",
+            organiser,
+            kind="training",
+            title="Training",
+            timezone="Europe/Atlantis",
+            start=dt.datetime(2025, 5, 1, 10),
+            end=dt.datetime(2025, 5, 1, 12),
+            organisers=[albanian_ministry],
+            venue="Durrës",
         )
     assert caught.value.errors[0]["field"] == "timezone"
 
@@ -61,8 +71,12 @@ def test_it_rejects_an_unknown_time_zone(organiser: User, albanian_ministry: Org
 def test_it_needs_a_venue_or_a_link(organiser: User, albanian_ministry: Organisation) -> None:
     with pytest.raises(Problem) as caught:
         events.create_event(
-            organiser, kind="conference", title="Conference", timezone=TIRANE,
-            start=dt.datetime(2025, 5, 1, 10), end=dt.datetime(2025, 5, 1, 12),
+            organiser,
+            kind="conference",
+            title="Conference",
+            timezone=TIRANE,
+            start=dt.datetime(2025, 5, 1, 10),
+            end=dt.datetime(2025, 5, 1, 12),
             organisers=[albanian_ministry],
         )
     assert caught.value.errors[0]["field"] == "venue"
@@ -73,9 +87,15 @@ def test_it_refuses_a_marking_above_the_authors_clearance(
 ) -> None:
     with pytest.raises(Problem) as caught:
         events.create_event(
-            organiser, kind="regional_meeting", title="Meeting", timezone=TIRANE,
-            start=dt.datetime(2025, 5, 1, 10), end=dt.datetime(2025, 5, 1, 12),
-            organisers=[albanian_ministry], venue="Tirana", classification="CONFIDENTIAL",
+            organiser,
+            kind="regional_meeting",
+            title="Meeting",
+            timezone=TIRANE,
+            start=dt.datetime(2025, 5, 1, 10),
+            end=dt.datetime(2025, 5, 1, 12),
+            organisers=[albanian_ministry],
+            venue="Tirana",
+            classification="CONFIDENTIAL",
         )
     assert caught.value.errors[0]["field"] == "classification"
 
@@ -83,9 +103,14 @@ def test_it_refuses_a_marking_above_the_authors_clearance(
 def test_a_practitioner_cannot_organise(teacher: User, albanian_ministry: Organisation) -> None:
     with pytest.raises(PermissionDenied):
         events.create_event(
-            teacher, kind="training", title="Training", timezone=TIRANE,
-            start=dt.datetime(2025, 5, 1, 10), end=dt.datetime(2025, 5, 1, 12),
-            organisers=[albanian_ministry], venue="Tirana",
+            teacher,
+            kind="training",
+            title="Training",
+            timezone=TIRANE,
+            start=dt.datetime(2025, 5, 1, 10),
+            end=dt.datetime(2025, 5, 1, 12),
+            organisers=[albanian_ministry],
+            venue="Tirana",
         )
 
 
@@ -93,19 +118,32 @@ def test_it_adds_sessions_and_items_with_speakers(
     organiser: User, workshop: Event, police_officer: User, albanian_police: Organisation
 ) -> None:
     speaker = Person.objects.create(
-        key="al-kola", organisation=albanian_police, given_name="Besnik", family_name="Kola",
+        key="al-kola",
+        organisation=albanian_police,
+        given_name="Besnik",
+        family_name="Kola",
         user=police_officer,
     )
     session = events.add_session(
-        organiser, workshop, title="Returnees and their families",
-        start=dt.datetime(2025, 4, 10, 9, 30), end=dt.datetime(2025, 4, 10, 11, 0),
-        topics=["returnees", "vulnerable_groups"], tags=["reintegration", " reintegration "],
+        organiser,
+        workshop,
+        title="Returnees and their families",
+        start=dt.datetime(2025, 4, 10, 9, 30),
+        end=dt.datetime(2025, 4, 10, 11, 0),
+        topics=["returnees", "vulnerable_groups"],
+        tags=["reintegration", " reintegration "],
     )
     item = events.add_item(
-        organiser, session, title="Case from Kukës",
-        start=dt.datetime(2025, 4, 10, 9, 30), end=dt.datetime(2025, 4, 10, 10, 0),
+        organiser,
+        session,
+        title="Case from Kukës",
+        start=dt.datetime(2025, 4, 10, 9, 30),
+        end=dt.datetime(2025, 4, 10, 10, 0),
         topics=["practical_cases"],
-        speakers=[SpeakerIn(person=speaker), SpeakerIn(guest_name="Ana Rossi", guest_affiliation="OSCE")],
+        speakers=[
+            SpeakerIn(person=speaker),
+            SpeakerIn(guest_name="Ana Rossi", guest_affiliation="OSCE"),
+        ],
     )
     assert session.tags == ["reintegration"]
     assert [str(s) for s in item.speakers.all()] == ["Besnik Kola", "Ana Rossi"]
@@ -116,8 +154,11 @@ def test_it_adds_sessions_and_items_with_speakers(
 def test_it_rejects_a_session_outside_the_event(organiser: User, workshop: Event) -> None:
     with pytest.raises(Problem) as caught:
         events.add_session(
-            organiser, workshop, title="Dinner",
-            start=dt.datetime(2025, 4, 10, 16, 0), end=dt.datetime(2025, 4, 10, 19, 0),
+            organiser,
+            workshop,
+            title="Dinner",
+            start=dt.datetime(2025, 4, 10, 16, 0),
+            end=dt.datetime(2025, 4, 10, 19, 0),
         )
     error = caught.value.errors[0]
     assert error["field"] == "end"
@@ -138,27 +179,41 @@ def test_it_reads_session_times_in_the_events_zone(organiser: User, workshop: Ev
 
 def test_it_rejects_an_item_outside_its_session(organiser: User, workshop: Event) -> None:
     session = events.add_session(
-        organiser, workshop, title="Morning",
-        start=dt.datetime(2025, 4, 10, 9, 0), end=dt.datetime(2025, 4, 10, 12, 0),
+        organiser,
+        workshop,
+        title="Morning",
+        start=dt.datetime(2025, 4, 10, 9, 0),
+        end=dt.datetime(2025, 4, 10, 12, 0),
     )
     with pytest.raises(Problem) as caught:
         events.add_item(
-            organiser, session, title="Late talk",
-            start=dt.datetime(2025, 4, 10, 11, 30), end=dt.datetime(2025, 4, 10, 12, 30),
+            organiser,
+            session,
+            title="Late talk",
+            start=dt.datetime(2025, 4, 10, 11, 30),
+            end=dt.datetime(2025, 4, 10, 12, 30),
         )
     assert caught.value.errors[0]["field"] == "end"
     assert not AgendaItem.objects.exists()
 
 
-def test_it_rejects_a_speaker_who_is_neither_person_nor_guest(organiser: User, workshop: Event) -> None:
+def test_it_rejects_a_speaker_who_is_neither_person_nor_guest(
+    organiser: User, workshop: Event
+) -> None:
     session = events.add_session(
-        organiser, workshop, title="Morning",
-        start=dt.datetime(2025, 4, 10, 9, 0), end=dt.datetime(2025, 4, 10, 12, 0),
+        organiser,
+        workshop,
+        title="Morning",
+        start=dt.datetime(2025, 4, 10, 9, 0),
+        end=dt.datetime(2025, 4, 10, 12, 0),
     )
     with pytest.raises(Problem) as caught:
         events.add_item(
-            organiser, session, title="Talk",
-            start=dt.datetime(2025, 4, 10, 9, 0), end=dt.datetime(2025, 4, 10, 10, 0),
+            organiser,
+            session,
+            title="Talk",
+            start=dt.datetime(2025, 4, 10, 9, 0),
+            end=dt.datetime(2025, 4, 10, 10, 0),
             speakers=[SpeakerIn(guest_name="  ")],
         )
     assert caught.value.errors[0]["field"] == "speakers.0"
@@ -167,16 +222,23 @@ def test_it_rejects_a_speaker_who_is_neither_person_nor_guest(organiser: User, w
 def test_it_rejects_an_unknown_topic(organiser: User, workshop: Event) -> None:
     with pytest.raises(Problem) as caught:
         events.add_session(
-            organiser, workshop, title="Morning", topics=["astrology"],
-            start=dt.datetime(2025, 4, 10, 9, 0), end=dt.datetime(2025, 4, 10, 12, 0),
+            organiser,
+            workshop,
+            title="Morning",
+            topics=["astrology"],
+            start=dt.datetime(2025, 4, 10, 9, 0),
+            end=dt.datetime(2025, 4, 10, 12, 0),
         )
     assert caught.value.errors[0]["field"] == "topics"
 
 
 def test_moving_the_event_may_not_strand_its_sessions(organiser: User, workshop: Event) -> None:
     events.add_session(
-        organiser, workshop, title="Afternoon",
-        start=dt.datetime(2025, 4, 10, 14, 0), end=dt.datetime(2025, 4, 10, 16, 0),
+        organiser,
+        workshop,
+        title="Afternoon",
+        start=dt.datetime(2025, 4, 10, 14, 0),
+        end=dt.datetime(2025, 4, 10, 16, 0),
     )
     with pytest.raises(Problem) as caught:
         events.update_event(organiser, workshop, end=dt.datetime(2025, 4, 10, 13, 0))
@@ -185,17 +247,26 @@ def test_moving_the_event_may_not_strand_its_sessions(organiser: User, workshop:
     assert workshop.local_end == dt.datetime(2025, 4, 10, 17, 0)
 
 
-def test_only_organisers_change_the_agenda(workshop: Event, teacher: User, serbian_officer: User) -> None:
+def test_only_organisers_change_the_agenda(
+    workshop: Event, teacher: User, serbian_officer: User
+) -> None:
     with pytest.raises(PermissionDenied):
         events.add_session(
-            teacher, workshop, title="Mine",
-            start=dt.datetime(2025, 4, 10, 9, 0), end=dt.datetime(2025, 4, 10, 10, 0),
+            teacher,
+            workshop,
+            title="Mine",
+            start=dt.datetime(2025, 4, 10, 9, 0),
+            end=dt.datetime(2025, 4, 10, 10, 0),
         )
 
 
 def test_amber_events_are_seen_by_organisers_and_invited_organisations_only(
-    organiser: User, workshop: Event, police_officer: User, serbian_officer: User,
-    albanian_police: Organisation, now: dt.datetime,
+    organiser: User,
+    workshop: Event,
+    police_officer: User,
+    serbian_officer: User,
+    albanian_police: Organisation,
+    now: dt.datetime,
 ) -> None:
     events.update_event(organiser, workshop, tlp="AMBER")
     assert policy.can(organiser, policy.VIEW, workshop)
@@ -206,7 +277,10 @@ def test_amber_events_are_seen_by_organisers_and_invited_organisations_only(
 
 
 def test_green_events_with_a_network_are_seen_by_its_members(
-    organiser: User, workshop: Event, serbian_officer: User, serbian_ministry: Organisation,
+    organiser: User,
+    workshop: Event,
+    serbian_officer: User,
+    serbian_ministry: Organisation,
     rcc_network: Network,
 ) -> None:
     from firstline.directory.models import Membership
@@ -217,9 +291,7 @@ def test_green_events_with_a_network_are_seen_by_its_members(
     assert policy.can(serbian_officer, policy.VIEW, workshop)
 
 
-def test_classified_events_need_clearance(
-    organiser: User, workshop: Event, teacher: User
-) -> None:
+def test_classified_events_need_clearance(organiser: User, workshop: Event, teacher: User) -> None:
     teacher.clearance = "UNCLASSIFIED"
     teacher.save()
     events.update_event(organiser, workshop, classification="RESTRICTED", tlp="CLEAR")
@@ -228,10 +300,17 @@ def test_classified_events_need_clearance(
         policy.get_visible_or_404(teacher, Event, pk=workshop.pk)
 
 
-def test_the_zone_survives_daylight_saving(organiser: User, albanian_ministry: Organisation) -> None:
+def test_the_zone_survives_daylight_saving(
+    organiser: User, albanian_ministry: Organisation
+) -> None:
     event = events.create_event(
-        organiser, kind="regional_meeting", title="Winter meeting", timezone="Europe/Skopje",
-        start=dt.datetime(2025, 1, 15, 9), end=dt.datetime(2025, 1, 15, 12),
-        organisers=[albanian_ministry], online_url="https://meet.example.org/x",
+        organiser,
+        kind="regional_meeting",
+        title="Winter meeting",
+        timezone="Europe/Skopje",
+        start=dt.datetime(2025, 1, 15, 9),
+        end=dt.datetime(2025, 1, 15, 12),
+        organisers=[albanian_ministry],
+        online_url="https://meet.example.org/x",
     )
     assert event.start.astimezone(zoneinfo.ZoneInfo("UTC")).hour == 8  # CET is UTC+1

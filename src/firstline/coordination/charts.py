@@ -73,4 +73,6 @@ def bar_svg(chart: Chart) -> str:
 def chart(
     id: str, title: str, rows: list[tuple[str, int]] | tuple[tuple[str, int], ...], unit: str = ""
 ) -> Chart:
-    return Chart(id=id, title=title, rows=tuple((str(label), int(v)) for label, v in rows), unit=unit)
+    return Chart(
+        id=id, title=title, rows=tuple((str(label), int(v)) for label, v in rows), unit=unit
+    )

@@ -110,7 +110,9 @@ class TranslationsMixin:
                 field_cls = forms.CharField
                 widget = forms.Textarea(attrs={"rows": 2}) if long else forms.TextInput()
                 self.fields[f"{name}_{code}"] = field_cls(
-                    label=f"{name.title()} · {language}", required=False, widget=widget,
+                    label=f"{name.title()} · {language}",
+                    required=False,
+                    widget=widget,
                     initial=(initial or {}).get(name, {}).get(code, ""),
                 )
                 self.translation_names.add(f"{name}_{code}")
@@ -130,30 +132,59 @@ class EventForm(TranslationsMixin, MarkingFields):
     translatable = (("title", False), ("description", True))
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
     title = forms.CharField(label=_("Title"), max_length=255)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     organisers = forms.ModelMultipleChoiceField(
         label=_("Organiser organisations"), queryset=Organisation.objects.none()
     )
     networks = forms.ModelMultipleChoiceField(
         label=_("Networks"), queryset=Network.objects.none(), required=False
     )
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(), required=False)
+    country = forms.ModelChoiceField(
+        label=_("Country"), queryset=Country.objects.all(), required=False
+    )
     venue = forms.CharField(label=_("Venue"), max_length=255, required=False)
     online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     start = LocalDateTimeField(label=_("Start (local time)"))
     end = LocalDateTimeField(label=_("End (local time)"))
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezones, initial=settings.TIME_ZONE)
+    timezone = forms.ChoiceField(
+        label=_("Time zone"), choices=_timezones, initial=settings.TIME_ZONE
+    )
     capacity = forms.IntegerField(label=_("Capacity"), required=False, min_value=1)
-    waitlist_enabled = forms.BooleanField(label=_("Waiting list when full"), required=False, initial=True)
-    registration_deadline = LocalDateTimeField(label=_("Registration deadline (local time)"), required=False)
+    waitlist_enabled = forms.BooleanField(
+        label=_("Waiting list when full"), required=False, initial=True
+    )
+    registration_deadline = LocalDateTimeField(
+        label=_("Registration deadline (local time)"), required=False
+    )
 
     field_order = [
-        "kind", "title", "description", "organisers", "networks", "country", "venue", "online_url",
-        "start", "end", "timezone", "capacity", "waitlist_enabled", "registration_deadline",
-        "tlp", "classification",
+        "kind",
+        "title",
+        "description",
+        "organisers",
+        "networks",
+        "country",
+        "venue",
+        "online_url",
+        "start",
+        "end",
+        "timezone",
+        "capacity",
+        "waitlist_enabled",
+        "registration_deadline",
+        "tlp",
+        "classification",
     ]
 
-    def __init__(self, *args: Any, actor: Any, translations: dict[str, dict[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        actor: Any,
+        translations: dict[str, dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisers"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
         self.fields["networks"].queryset = policy.visible_to(actor, Network)  # type: ignore[attr-defined]
@@ -188,7 +219,10 @@ class EventForm(TranslationsMixin, MarkingFields):
 
 class TopicsFields(forms.Form):
     topics = forms.MultipleChoiceField(
-        label=_("Topics"), choices=Topic.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Topics"),
+        choices=Topic.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     tags = forms.CharField(label=_("Other tags (comma-separated)"), required=False)
 
@@ -203,8 +237,12 @@ class SessionForm(TopicsFields):
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "title": data["title"], "start": data["start"], "end": data["end"],
-            "room": data["room"], "topics": data["topics"], "tags": _tags(data["tags"]),
+            "title": data["title"],
+            "start": data["start"],
+            "end": data["end"],
+            "room": data["room"],
+            "topics": data["topics"],
+            "tags": _tags(data["tags"]),
         }
 
 
@@ -212,7 +250,9 @@ class ItemForm(TopicsFields):
     title = forms.CharField(label=_("Title"), max_length=255)
     start = LocalDateTimeField(label=_("Start (local time)"))
     end = LocalDateTimeField(label=_("End (local time)"))
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     speaker_people = forms.ModelMultipleChoiceField(
         label=_("Speakers from the directory"), queryset=Person.objects.none(), required=False
     )
@@ -222,11 +262,22 @@ class ItemForm(TopicsFields):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-    field_order = ["title", "start", "end", "description", "speaker_people", "guest_speakers", "topics", "tags"]
+    field_order = [
+        "title",
+        "start",
+        "end",
+        "description",
+        "speaker_people",
+        "guest_speakers",
+        "topics",
+        "tags",
+    ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["speaker_people"].queryset = policy.visible_to(actor, Person).select_related("organisation")  # type: ignore[attr-defined]
+        self.fields["speaker_people"].queryset = policy.visible_to(actor, Person).select_related(
+            "organisation"
+        )  # type: ignore[attr-defined]
 
     def service_kwargs(self) -> dict[str, Any]:
         from firstline.coordination.services.events import SpeakerIn
@@ -236,11 +287,17 @@ class ItemForm(TopicsFields):
         for line in (data["guest_speakers"] or "").splitlines():
             if line.strip():
                 name, _sep, affiliation = line.partition("|")
-                speakers.append(SpeakerIn(guest_name=name.strip(), guest_affiliation=affiliation.strip()))
+                speakers.append(
+                    SpeakerIn(guest_name=name.strip(), guest_affiliation=affiliation.strip())
+                )
         return {
-            "title": data["title"], "start": data["start"], "end": data["end"],
-            "description": data["description"], "topics": data["topics"],
-            "tags": _tags(data["tags"]), "speakers": speakers,
+            "title": data["title"],
+            "start": data["start"],
+            "end": data["end"],
+            "description": data["description"],
+            "topics": data["topics"],
+            "tags": _tags(data["tags"]),
+            "speakers": speakers,
         }
 
 
@@ -248,21 +305,29 @@ class InvitationForm(forms.Form):
     organisations = forms.ModelMultipleChoiceField(
         label=_("Organisations"), queryset=Organisation.objects.none(), required=False
     )
-    people = forms.ModelMultipleChoiceField(label=_("People"), queryset=Person.objects.none(), required=False)
+    people = forms.ModelMultipleChoiceField(
+        label=_("People"), queryset=Person.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisations"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
-        self.fields["people"].queryset = policy.visible_to(actor, Person).select_related("organisation")  # type: ignore[attr-defined]
+        self.fields["people"].queryset = policy.visible_to(actor, Person).select_related(
+            "organisation"
+        )  # type: ignore[attr-defined]
 
 
 class RegistrationForm(forms.Form):
     accessibility_needs = forms.CharField(
-        label=_("Accessibility needs"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Accessibility needs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only the organisers see this, to prepare the event."),
     )
     dietary_needs = forms.CharField(
-        label=_("Dietary needs"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Dietary needs"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only the organisers see this, to prepare the event."),
     )
     consent_to_list = forms.BooleanField(
@@ -273,7 +338,9 @@ class RegistrationForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
     file = forms.FileField(label=_("File"))
-    session = forms.ModelChoiceField(label=_("Session"), queryset=Session.objects.none(), required=False)
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=Session.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, event: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,17 +358,33 @@ class RecommendationForm(TranslationsMixin, MarkingFields):
     level = forms.ChoiceField(label=_("Level"), choices=PolicyLevel.choices)
     status = forms.ChoiceField(
         label=_("Status"),
-        choices=[c for c in RecommendationStatus.choices if c[0] != RecommendationStatus.SUPERSEDED],
+        choices=[
+            c for c in RecommendationStatus.choices if c[0] != RecommendationStatus.SUPERSEDED
+        ],
     )
-    event = forms.ModelChoiceField(label=_("Source event"), queryset=Organisation.objects.none(), required=False)
+    event = forms.ModelChoiceField(
+        label=_("Source event"), queryset=Organisation.objects.none(), required=False
+    )
     addressee_organisations = forms.ModelMultipleChoiceField(
         label=_("Addressed to organisations"), queryset=Organisation.objects.none(), required=False
     )
     addressee_networks = forms.ModelMultipleChoiceField(
         label=_("Addressed to networks"), queryset=Network.objects.none(), required=False
     )
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(), required=False)
-    field_order = ["text", "level", "status", "event", "addressee_organisations", "addressee_networks", "country", "tlp", "classification"]
+    country = forms.ModelChoiceField(
+        label=_("Country"), queryset=Country.objects.all(), required=False
+    )
+    field_order = [
+        "text",
+        "level",
+        "status",
+        "event",
+        "addressee_organisations",
+        "addressee_networks",
+        "country",
+        "tlp",
+        "classification",
+    ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         from firstline.coordination.models import Event
@@ -316,11 +399,16 @@ class RecommendationForm(TranslationsMixin, MarkingFields):
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "text": data["text"], "text_translations": self.translations("text"),
-            "level": data["level"], "status": data["status"], "event": data["event"],
+            "text": data["text"],
+            "text_translations": self.translations("text"),
+            "level": data["level"],
+            "status": data["status"],
+            "event": data["event"],
             "addressee_organisations": list(data["addressee_organisations"]),
             "addressee_networks": list(data["addressee_networks"]),
-            "country": data["country"], "tlp": data["tlp"], "classification": data["classification"],
+            "country": data["country"],
+            "tlp": data["tlp"],
+            "classification": data["classification"],
         }
 
 
@@ -331,21 +419,44 @@ class RecommendationStatusForm(forms.Form):
     )
     note = forms.CharField(label=_("Why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, actor: Any, recommendation: Recommendation, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, actor: Any, recommendation: Recommendation, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["superseded_by"].queryset = policy.visible_to(actor, Recommendation).exclude(pk=recommendation.pk)  # type: ignore[attr-defined]
+        self.fields["superseded_by"].queryset = policy.visible_to(actor, Recommendation).exclude(
+            pk=recommendation.pk
+        )  # type: ignore[attr-defined]
 
 
 class PlanForm(MarkingFields):
-    key = forms.SlugField(label=_("Key"), max_length=64, help_text=_("A short name used in files, e.g. al-nap-2025"))
+    key = forms.SlugField(
+        label=_("Key"), max_length=64, help_text=_("A short name used in files, e.g. al-nap-2025")
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=PlanKind.choices)
     title = forms.CharField(label=_("Title"), max_length=255)
-    coordinator = forms.ModelChoiceField(label=_("Coordinating organisation"), queryset=Organisation.objects.none())
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(), required=False)
-    network = forms.ModelChoiceField(label=_("Network"), queryset=Network.objects.none(), required=False)
+    coordinator = forms.ModelChoiceField(
+        label=_("Coordinating organisation"), queryset=Organisation.objects.none()
+    )
+    country = forms.ModelChoiceField(
+        label=_("Country"), queryset=Country.objects.all(), required=False
+    )
+    network = forms.ModelChoiceField(
+        label=_("Network"), queryset=Network.objects.none(), required=False
+    )
     period_start = forms.DateField(label=_("Period start"), required=False, widget=DateInput())
     period_end = forms.DateField(label=_("Period end"), required=False, widget=DateInput())
-    field_order = ["key", "kind", "title", "coordinator", "country", "network", "period_start", "period_end", "tlp", "classification"]
+    field_order = [
+        "key",
+        "kind",
+        "title",
+        "coordinator",
+        "country",
+        "network",
+        "period_start",
+        "period_end",
+        "tlp",
+        "classification",
+    ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -365,27 +476,41 @@ class ActionForm(forms.Form):
     objective = forms.ModelChoiceField(label=_("Objective"), queryset=Objective.objects.none())
     code = forms.CharField(label=_("Code"), max_length=32)
     title = forms.CharField(label=_("Title"), max_length=500)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    owner = forms.ModelChoiceField(label=_("Owner organisation"), queryset=Organisation.objects.none())
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner organisation"), queryset=Organisation.objects.none()
+    )
     contributors = forms.ModelMultipleChoiceField(
         label=_("Contributing organisations"), queryset=Organisation.objects.none(), required=False
     )
     level = forms.ChoiceField(label=_("Level"), choices=PolicyLevel.choices)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.MEDIUM
+    )
     start = forms.DateField(label=_("Start"), required=False, widget=DateInput())
     due = forms.DateField(label=_("Due"), required=False, widget=DateInput())
-    indicator = forms.CharField(label=_("Indicator"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    indicator = forms.CharField(
+        label=_("Indicator"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     baseline = forms.CharField(label=_("Baseline"), max_length=255, required=False)
     target = forms.CharField(label=_("Target"), max_length=255, required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices, initial=ActionStatus.NOT_STARTED)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ActionStatus.choices, initial=ActionStatus.NOT_STARTED
+    )
     recommendations = forms.ModelMultipleChoiceField(
         label=_("Realises recommendations"), queryset=Recommendation.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, actor: Any, plans: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = Objective.objects.filter(plan__in=plans).select_related("plan")  # type: ignore[attr-defined]
-        self.fields["objective"].label_from_instance = lambda o: f"{o.plan.key} · {o.code} {o.title}"  # type: ignore[attr-defined]
+        self.fields["objective"].queryset = Objective.objects.filter(plan__in=plans).select_related(
+            "plan"
+        )  # type: ignore[attr-defined]
+        self.fields["objective"].label_from_instance = lambda o: (
+            f"{o.plan.key} · {o.code} {o.title}"
+        )  # type: ignore[attr-defined]
         orgs = policy.visible_to(actor, Organisation)
         self.fields["owner"].queryset = orgs  # type: ignore[attr-defined]
         self.fields["contributors"].queryset = orgs  # type: ignore[attr-defined]
@@ -410,7 +535,9 @@ class ProgressForm(forms.Form):
         choices=[("", _("unchanged")), *ActionStatus.choices],
         required=False,
     )
-    indicator_value = forms.CharField(label=_("Indicator value now"), max_length=255, required=False)
+    indicator_value = forms.CharField(
+        label=_("Indicator value now"), max_length=255, required=False
+    )
 
 
 class ImportForm(forms.Form):

@@ -119,17 +119,11 @@ def _marked_visible(actor: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     org_id = actor.organisation_id
     involved = Q(pk__in=_ids_where(model, audience.org_paths, org_id)) if org_id else nothing
     my_networks = Membership.objects.filter(
-        Q(organisation_id=org_id) | Q(person__organisation_id=org_id)
-        if org_id
-        else Q(pk__in=[])
+        Q(organisation_id=org_id) | Q(person__organisation_id=org_id) if org_id else Q(pk__in=[])
     ).values("network_id")
     net = audience.network_path
-    in_network = Q(
-        pk__in=model._default_manager.filter(**{f"{net}__in": my_networks}).values("pk")
-    )
-    no_network = ~Q(
-        pk__in=model._default_manager.filter(**{f"{net}__isnull": False}).values("pk")
-    )
+    in_network = Q(pk__in=model._default_manager.filter(**{f"{net}__in": my_networks}).values("pk"))
+    no_network = ~Q(pk__in=model._default_manager.filter(**{f"{net}__isnull": False}).values("pk"))
     return qs.filter(
         Q(tlp=TLP.CLEAR)
         | (Q(tlp=TLP.GREEN) & (no_network | in_network | involved | named))
@@ -189,8 +183,10 @@ def _marked_rules(model: type[Model]) -> None:
     def can(actor: Any, action: str, obj: Any) -> bool:
         if isinstance(obj, type):
             # adding: organisers' roles, within an organisation (or a node administrator)
-            return action == policy.ADD and actor.role in ORGANISER_ROLES and (
-                bool(actor.organisation_id) or _is_node_admin(actor)
+            return (
+                action == policy.ADD
+                and actor.role in ORGANISER_ROLES
+                and (bool(actor.organisation_id) or _is_node_admin(actor))
             )
         wanted = policy.VIEW if action == policy.VIEW else policy.CHANGE
         return visible(actor, model._default_manager.filter(pk=obj.pk), wanted).exists()

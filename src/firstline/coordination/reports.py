@@ -92,9 +92,10 @@ def scope_events(actor: Any, scope: Scope) -> QuerySet[Event]:
 
 def _counts(actions: QuerySet[Action], field_name: str, choices: Any) -> list[tuple[str, int]]:
     found = dict(
-        actions.order_by().values_list(field_name).annotate(n=Count("pk")).values_list(
-            field_name, "n"
-        )
+        actions.order_by()
+        .values_list(field_name)
+        .annotate(n=Count("pk"))
+        .values_list(field_name, "n")
     )
     return [(str(label), int(found.get(value, 0))) for value, label in choices.choices]
 

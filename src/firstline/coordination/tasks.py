@@ -39,9 +39,7 @@ def _site(path: str) -> str:
 def notify_registration(registration_id: int) -> str:
     """Tell the registrant where they stand: confirmed (with the event as iCalendar),
     waiting list, promoted, or cancelled. Sends nothing if they were told already."""
-    registration = (
-        Registration.objects.select_related("event").filter(pk=registration_id).first()
-    )
+    registration = Registration.objects.select_related("event").filter(pk=registration_id).first()
     if registration is None or registration.notified_status == registration.status:
         return "nothing to send"
     event = registration.event
@@ -88,14 +86,20 @@ def notify_invitation(invitation_id: int) -> str:
     )
     if address:
         event = invitation.event
-        context = {"invitation": invitation, "event": event, "url": _site(f"/coordination/events/{event.pk}/")}
+        context = {
+            "invitation": invitation,
+            "event": event,
+            "url": _site(f"/coordination/events/{event.pk}/"),
+        }
         message = EmailMessage(
             subject=render_to_string("coordination/email/invitation_subject.txt", context).strip(),
             body=render_to_string("coordination/email/invitation.txt", context),
             to=[address],
         )
         message.attach(
-            "event.ics", calendar_bytes([event], name=event.display_title, method="PUBLISH"), "text/calendar"
+            "event.ics",
+            calendar_bytes([event], name=event.display_title, method="PUBLISH"),
+            "text/calendar",
         )
         message.send()
     Invitation.objects.filter(pk=invitation.pk).update(notified_at=clock.now())

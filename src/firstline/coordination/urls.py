@@ -37,20 +37,38 @@ urlpatterns = [
     path("recommendations/", plans.recommendation_list, name="recommendations"),
     path("recommendations/new/", plans.recommendation_create, name="recommendation_create"),
     path("recommendations/<int:pk>/", plans.recommendation_detail, name="recommendation"),
-    path("recommendations/<int:pk>/action/", plans.recommendation_to_action, name="recommendation_action"),
+    path(
+        "recommendations/<int:pk>/action/",
+        plans.recommendation_to_action,
+        name="recommendation_action",
+    ),
     path("plans/", plans.plan_list, name="plans"),
     path("plans/new/", plans.plan_create, name="plan_create"),
     path("plans/<slug:key>/", plans.plan_detail, name="plan"),
     path("plans/<slug:key>/actions/new/", plans.action_create, name="action_create"),
     path("plans/<slug:key>/import/", plans.plan_import, name="plan_import"),
-    re_path(r"^plans/(?P<key>[-a-z0-9]+)/export\.(?P<fmt>csv|xlsx)$", plans.plan_export, name="plan_export"),
+    re_path(
+        r"^plans/(?P<key>[-a-z0-9]+)/export\.(?P<fmt>csv|xlsx)$",
+        plans.plan_export,
+        name="plan_export",
+    ),
     path("actions/<int:pk>/", plans.action_detail, name="action"),
     path("actions/<int:pk>/edit/", plans.action_edit, name="action_edit"),
     path("progress/<int:pk>/document/", plans.evidence_download, name="evidence"),
     path("overdue/", plans.overdue, name="overdue"),
     # dashboards and reports
     path("dashboards/", reports.dashboards, name="dashboards"),
-    re_path(r"^dashboards/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$", reports.dashboard, name="dashboard"),
-    re_path(r"^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$", reports.report, name="report"),
-    re_path(r"^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/report\.pdf$", reports.report_pdf, name="report_pdf"),
+    re_path(
+        r"^dashboards/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$",
+        reports.dashboard,
+        name="dashboard",
+    ),
+    re_path(
+        r"^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$", reports.report, name="report"
+    ),
+    re_path(
+        r"^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/report\.pdf$",
+        reports.report_pdf,
+        name="report_pdf",
+    ),
 ]

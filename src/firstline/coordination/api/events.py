@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
@@ -290,9 +290,13 @@ def _event(request: HttpRequest, event_id: int) -> Event:
 @paginate(LimitOffsetPagination)
 def list_events(request: HttpRequest, after: dt.datetime | None = None) -> Any:
     """Events visible to the caller, soonest first; ``after`` keeps those ending after it."""
-    events_qs = policy.visible_to(request.auth, Event).prefetch_related(  # type: ignore[attr-defined]
-        "organisers", "networks"
-    ).select_related("country")
+    events_qs = (
+        policy.visible_to(request.auth, Event)
+        .prefetch_related(  # type: ignore[attr-defined]
+            "organisers", "networks"
+        )
+        .select_related("country")
+    )
     if after is not None:
         events_qs = events_qs.filter(end__gte=after)
     return events_qs.order_by("start", "pk")
@@ -305,7 +309,7 @@ def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data["organisers"] = common.organisations(actor, data["organisers"], "organisers")
     data["networks"] = common.networks(actor, data["networks"])
     data["country"] = common.country(data["country"])
-    return 201, events.create_event(actor, request=request, **data)
+    return Status(201, events.create_event(actor, request=request, **data))
 
 
 @router.get("/events/{event_id}", response=EventDetailOut)
@@ -325,7 +329,9 @@ def update_event(request: HttpRequest, event_id: int, payload: EventPatch) -> An
     return events.update_event(
         actor,
         event,
-        organisers=common.organisations(actor, organisers, "organisers") if organisers is not None else None,
+        organisers=common.organisations(actor, organisers, "organisers")
+        if organisers is not None
+        else None,
         networks=common.networks(actor, networks) if networks is not None else None,
         request=request,
         **data,
@@ -335,7 +341,7 @@ def update_event(request: HttpRequest, event_id: int, payload: EventPatch) -> An
 @router.post("/events/{event_id}/sessions", response={201: SessionOut})
 def add_session(request: HttpRequest, event_id: int, payload: SessionIn) -> Any:
     event = _event(request, event_id)
-    return 201, events.add_session(request.auth, event, **payload.dict())  # type: ignore[attr-defined]
+    return Status(201, events.add_session(request.auth, event, **payload.dict()))  # type: ignore[attr-defined]
 
 
 @router.post("/sessions/{session_id}/items", response={201: ItemOut})
@@ -345,22 +351,34 @@ def add_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Any:
     data = payload.dict()
     speakers = []
     for index, s in enumerate(data.pop("speakers")):
-        person = common.people(actor, [s["person"]], f"speakers.{index}.person")[0] if s["person"] else None
-        speakers.append(
-            SpeakerIn(person=person, guest_name=s["guest_name"], guest_affiliation=s["guest_affiliation"], role=s["role"])
+        person = (
+            common.people(actor, [s["person"]], f"speakers.{index}.person")[0]
+            if s["person"]
+            else None
         )
-    return 201, events.add_item(actor, session, speakers=speakers, **data)
+        speakers.append(
+            SpeakerIn(
+                person=person,
+                guest_name=s["guest_name"],
+                guest_affiliation=s["guest_affiliation"],
+                role=s["role"],
+            )
+        )
+    return Status(201, events.add_item(actor, session, speakers=speakers, **data))
 
 
 @router.post("/events/{event_id}/invitations", response={201: list[InvitationOut]})
 def invite(request: HttpRequest, event_id: int, payload: InvitationIn) -> Any:
     actor = request.auth  # type: ignore[attr-defined]
     event = _event(request, event_id)
-    return 201, events.invite(
-        actor,
-        event,
-        organisations=common.organisations(actor, payload.organisations, "organisations"),
-        people=common.people(actor, payload.people),
+    return Status(
+        201,
+        events.invite(
+            actor,
+            event,
+            organisations=common.organisations(actor, payload.organisations, "organisations"),
+            people=common.people(actor, payload.people),
+        ),
     )
 
 
@@ -368,7 +386,9 @@ def invite(request: HttpRequest, event_id: int, payload: InvitationIn) -> Any:
 def register(request: HttpRequest, event_id: int, payload: RegistrationIn) -> Any:
     """Register the signed-in caller: confirmed while places last, then the waiting list."""
     event = _event(request, event_id)
-    return 201, registrations.register(request.auth, event, request=request, **payload.dict())  # type: ignore[attr-defined]
+    return Status(
+        201, registrations.register(request.auth, event, request=request, **payload.dict())
+    )  # type: ignore[attr-defined]
 
 
 @router.get("/events/{event_id}/registrations", response=list[RegistrationFullOut])
@@ -390,7 +410,10 @@ def cancel_registration(request: HttpRequest, registration_id: int) -> Any:
 def attendance(request: HttpRequest, event_id: int, payload: AttendanceIn) -> Any:
     event = _event(request, event_id)
     return registrations.record_attendance(
-        request.auth, event, attended=payload.attended, request=request  # type: ignore[attr-defined]
+        request.auth,
+        event,
+        attended=payload.attended,
+        request=request,  # type: ignore[attr-defined]
     )
 
 
@@ -412,8 +435,9 @@ def save_minutes(request: HttpRequest, event_id: int, payload: MinutesIn) -> Any
             from firstline.core.problems import Problem
 
             raise Problem.field("session", f"no session {payload.session} in this event")
-    return 201, documents.save_minutes(
-        actor, event, text=payload.text, note=payload.note, session=session
+    return Status(
+        201,
+        documents.save_minutes(actor, event, text=payload.text, note=payload.note, session=session),
     )
 
 
@@ -422,5 +446,6 @@ def event_ics(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event(request, event_id)
     require(request.auth, policy.VIEW, event)  # type: ignore[attr-defined]
     return HttpResponse(
-        calendar_bytes([event], name=event.display_title), content_type="text/calendar; charset=utf-8"
+        calendar_bytes([event], name=event.display_title),
+        content_type="text/calendar; charset=utf-8",
     )

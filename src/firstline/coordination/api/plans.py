@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
@@ -329,9 +329,13 @@ def _objective(plan: Plan, code: str) -> Objective:
 @router.get("/recommendations", response=list[RecommendationOut])
 @paginate(LimitOffsetPagination)
 def list_recommendations(request: HttpRequest, status: str | None = None) -> Any:
-    recs = policy.visible_to(request.auth, Recommendation).prefetch_related(  # type: ignore[attr-defined]
-        "addressee_organisations", "addressee_networks", "actions"
-    ).select_related("country")
+    recs = (
+        policy.visible_to(request.auth, Recommendation)
+        .prefetch_related(  # type: ignore[attr-defined]
+            "addressee_organisations", "addressee_networks", "actions"
+        )
+        .select_related("country")
+    )
     if status:
         recs = recs.filter(status=status)
     return recs.order_by("-created_at", "-pk")
@@ -348,9 +352,11 @@ def create_recommendation(request: HttpRequest, payload: RecommendationIn) -> An
     data["addressee_organisations"] = common.organisations(
         actor, data["addressee_organisations"], "addressee_organisations"
     )
-    data["addressee_networks"] = common.networks(actor, data["addressee_networks"], "addressee_networks")
+    data["addressee_networks"] = common.networks(
+        actor, data["addressee_networks"], "addressee_networks"
+    )
     data["country"] = common.country(data["country"])
-    return 201, services.create_recommendation(actor, **data)
+    return Status(201, services.create_recommendation(actor, **data))
 
 
 @router.get("/recommendations/{rec_id}", response=RecommendationOut)
@@ -372,8 +378,12 @@ def update_recommendation(request: HttpRequest, rec_id: int, payload: Recommenda
         actor,
         rec,
         note=note,
-        addressee_organisations=common.organisations(actor, orgs, "addressee_organisations") if orgs is not None else None,
-        addressee_networks=common.networks(actor, nets, "addressee_networks") if nets is not None else None,
+        addressee_organisations=common.organisations(actor, orgs, "addressee_organisations")
+        if orgs is not None
+        else None,
+        addressee_networks=common.networks(actor, nets, "addressee_networks")
+        if nets is not None
+        else None,
         **data,
     )
 
@@ -395,7 +405,7 @@ def recommendation_to_action(
     plan = _plan(request, data.pop("plan"))
     objective = _objective(plan, data.pop("objective"))
     data["owner"] = common.organisation(actor, data["owner"], "owner")
-    return 201, services.action_from_recommendation(actor, rec, objective, **data)
+    return Status(201, services.action_from_recommendation(actor, rec, objective, **data))
 
 
 # --- plans and actions ------------------------------------------------------------------
@@ -415,8 +425,10 @@ def create_plan(request: HttpRequest, payload: PlanIn) -> Any:
     data = payload.dict()
     data["coordinator"] = common.organisation(actor, data["coordinator"], "coordinator")
     data["country"] = common.country(data["country"])
-    data["network"] = common.networks(actor, [data["network"]], "network")[0] if data["network"] else None
-    return 201, services.create_plan(actor, **data)
+    data["network"] = (
+        common.networks(actor, [data["network"]], "network")[0] if data["network"] else None
+    )
+    return Status(201, services.create_plan(actor, **data))
 
 
 @router.get("/plans/{key}", response=PlanOut)
@@ -426,7 +438,7 @@ def get_plan(request: HttpRequest, key: str) -> Any:
 
 @router.post("/plans/{key}/objectives", response={201: ObjectiveOut})
 def add_objective(request: HttpRequest, key: str, payload: ObjectiveIn) -> Any:
-    return 201, services.add_objective(request.auth, _plan(request, key), **payload.dict())  # type: ignore[attr-defined]
+    return Status(201, services.add_objective(request.auth, _plan(request, key), **payload.dict()))  # type: ignore[attr-defined]
 
 
 @router.post("/plans/{key}/actions", response={201: ActionOut})
@@ -438,7 +450,7 @@ def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Any:
     data["owner"] = common.organisation(actor, data["owner"], "owner")
     data["contributors"] = common.organisations(actor, data["contributors"], "contributors")
     data["recommendations"] = _recs(actor, data["recommendations"])
-    return 201, services.create_action(actor, objective, **data)
+    return Status(201, services.create_action(actor, objective, **data))
 
 
 @router.get("/actions", response=list[ActionOut])
@@ -451,9 +463,13 @@ def list_actions(
     overdue: bool = False,
 ) -> Any:
     """Actions visible to the caller; filter by plan key, status, owner key, overdue."""
-    actions = policy.visible_to(request.auth, Action).select_related(  # type: ignore[attr-defined]
-        "plan", "objective", "owner"
-    ).prefetch_related("contributors", "recommendations")
+    actions = (
+        policy.visible_to(request.auth, Action)
+        .select_related(  # type: ignore[attr-defined]
+            "plan", "objective", "owner"
+        )
+        .prefetch_related("contributors", "recommendations")
+    )
     if plan:
         actions = actions.filter(plan__key=plan)
     if status:
@@ -467,7 +483,9 @@ def list_actions(
 
 def _action(request: HttpRequest, action_id: int) -> Action:
     return policy.get_visible_or_404(
-        request.auth, Action.objects.select_related("plan", "objective", "owner"), pk=action_id  # type: ignore[attr-defined]
+        request.auth,
+        Action.objects.select_related("plan", "objective", "owner"),
+        pk=action_id,  # type: ignore[attr-defined]
     )
 
 
@@ -488,7 +506,9 @@ def update_action(request: HttpRequest, action_id: int, payload: ActionPatch) ->
     return services.update_action(
         actor,
         action,
-        contributors=common.organisations(actor, contributors, "contributors") if contributors is not None else None,
+        contributors=common.organisations(actor, contributors, "contributors")
+        if contributors is not None
+        else None,
         recommendations=_recs(actor, recs) if recs is not None else None,
         **data,
     )
@@ -510,8 +530,14 @@ def report_progress(
     """Report progress with evidence (multipart form: text, link, status, indicator_value,
     document). Only users of the action's owner organisation may; others get 403."""
     action = _action(request, action_id)
-    return 201, services.report_progress(
-        request.auth, action, document=document, **payload.dict()  # type: ignore[attr-defined]
+    return Status(
+        201,
+        services.report_progress(
+            request.auth,
+            action,
+            document=document,
+            **payload.dict(),  # type: ignore[attr-defined]
+        ),
     )
 
 
@@ -525,7 +551,9 @@ def export_plan(request: HttpRequest, key: str, format: str = "csv") -> HttpResp
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif format == "csv":
-        response = HttpResponse(transfer.export_csv(actor, plan), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            transfer.export_csv(actor, plan), content_type="text/csv; charset=utf-8"
+        )
     else:
         raise Problem.field("format", "csv or xlsx")
     response["Content-Disposition"] = f'attachment; filename="{plan.key}.{format}"'
@@ -571,10 +599,14 @@ def country_dashboard(request: HttpRequest, code: str) -> Any:
         from django.http import Http404
 
         raise Http404
-    return _dashboard_out(reports.dashboard(request.auth, reports.Scope(country=country), today=today()))  # type: ignore[attr-defined]
+    return _dashboard_out(
+        reports.dashboard(request.auth, reports.Scope(country=country), today=today())
+    )  # type: ignore[attr-defined]
 
 
 @router.get("/dashboards/networks/{key}", response=DashboardOut)
 def network_dashboard(request: HttpRequest, key: str) -> Any:
     network = policy.get_visible_or_404(request.auth, Network, key=key)  # type: ignore[attr-defined]
-    return _dashboard_out(reports.dashboard(request.auth, reports.Scope(network=network), today=today()))  # type: ignore[attr-defined]
+    return _dashboard_out(
+        reports.dashboard(request.auth, reports.Scope(network=network), today=today())
+    )  # type: ignore[attr-defined]

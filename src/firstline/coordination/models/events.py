@@ -146,9 +146,7 @@ class Session(Topical):
     class Meta:
         ordering = ["start", "pk"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gt=F("start")), name="session_end_after_start"
-            )
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_end_after_start")
         ]
 
     def __str__(self) -> str:

@@ -39,9 +39,7 @@ class Recommendation(Marked):
     addressee_organisations = models.ManyToManyField(
         Organisation, related_name="recommendations", blank=True
     )
-    addressee_networks = models.ManyToManyField(
-        Network, related_name="recommendations", blank=True
-    )
+    addressee_networks = models.ManyToManyField(Network, related_name="recommendations", blank=True)
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="recommendations", null=True, blank=True
     )
@@ -256,7 +254,9 @@ class ProgressUpdate(models.Model):
     at = models.DateTimeField()
     text = models.TextField(_("progress"))
     link = models.URLField(_("evidence link"), blank=True, max_length=500)
-    document = models.FileField(_("evidence document"), upload_to="coordination/evidence/%Y/%m/", blank=True)
+    document = models.FileField(
+        _("evidence document"), upload_to="coordination/evidence/%Y/%m/", blank=True
+    )
     document_name = models.CharField(max_length=255, blank=True)
     status_after = models.CharField(
         _("status after"), max_length=16, choices=ActionStatus.choices, blank=True

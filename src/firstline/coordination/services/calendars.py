@@ -38,9 +38,7 @@ def issue_feed_token(actor: Any, *, now: dt.datetime | None = None) -> str:
     at = now or clock.now()
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        CalendarFeedToken.objects.filter(user=actor, revoked_at__isnull=True).update(
-            revoked_at=at
-        )
+        CalendarFeedToken.objects.filter(user=actor, revoked_at__isnull=True).update(revoked_at=at)
         CalendarFeedToken.objects.create(user=actor, token_hash=_hash(token), created_at=at)
     return token
 

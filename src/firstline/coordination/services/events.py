@@ -91,9 +91,7 @@ def _check_event(event: Event, zone: zoneinfo.ZoneInfo) -> None:
         )
 
 
-def _check_within_event(
-    event: Event, start: dt.datetime, end: dt.datetime, what: str
-) -> None:
+def _check_within_event(event: Event, start: dt.datetime, end: dt.datetime, what: str) -> None:
     zone = event.zone
     check_period(start, end, shown=local_text(end, zone))
     if start < event.start:
@@ -260,7 +258,9 @@ def add_session(
 
 
 def delete_session(actor: Any, session: Session) -> None:
-    require(actor, policy.CHANGE, session.event, "Only the event's organisers may change its agenda.")
+    require(
+        actor, policy.CHANGE, session.event, "Only the event's organisers may change its agenda."
+    )
     with transaction.atomic():
         session.delete()
 

@@ -181,7 +181,9 @@ def consult_registrations(
     require(actor, policy.CHANGE, event, "Only the event's organisers see the registrations.")
     with transaction.atomic():
         registrations = list(
-            event.registrations.select_related("organisation").order_by("status", "registered_at", "pk")
+            event.registrations.select_related("organisation").order_by(
+                "status", "registered_at", "pk"
+            )
         )
         if registrations:
             record(
@@ -204,9 +206,9 @@ def participant_list(
     require(actor, policy.VIEW, event)
     with transaction.atomic():
         shown = list(
-            event.registrations.filter(
-                status=RegistrationStatus.CONFIRMED, consent_to_list=True
-            ).select_related("organisation").order_by("name", "pk")
+            event.registrations.filter(status=RegistrationStatus.CONFIRMED, consent_to_list=True)
+            .select_related("organisation")
+            .order_by("name", "pk")
         )
         if shown:
             record(
@@ -273,7 +275,9 @@ def record_attendance(
                 continue
             registration.attended = present
             registration.checked_in_at = at if present else None
-            registration.checked_in_by = actor if present and coordination_policy.user_id(actor) else None
+            registration.checked_in_by = (
+                actor if present and coordination_policy.user_id(actor) else None
+            )
             registration.save(update_fields=["attended", "checked_in_at", "checked_in_by"])
             changed.append(registration)
         if changed:

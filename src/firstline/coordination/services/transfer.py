@@ -125,7 +125,9 @@ def plan_rows(plan: Plan) -> list[list[str]]:
                     a.baseline,
                     a.target,
                     a.status,
-                    ";".join(f"R{r.pk}" for r in sorted(a.recommendations.all(), key=lambda r: r.pk)),
+                    ";".join(
+                        f"R{r.pk}" for r in sorted(a.recommendations.all(), key=lambda r: r.pk)
+                    ),
                 ]
             )
     return [[_escape(cell) for cell in row] for row in rows]
@@ -209,9 +211,7 @@ class _Errors:
         self.items: list[dict[str, Any]] = []
 
     def add(self, line: int, column: str, reason: str) -> None:
-        self.items.append(
-            {"field": column, "line": line, "column": column, "reason": reason}
-        )
+        self.items.append({"field": column, "line": line, "column": column, "reason": reason})
 
 
 def _parse_date(value: str, line: int, column: str, errors: _Errors) -> dt.date | None:
@@ -228,7 +228,10 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
     errors = _Errors()
     table = [row for row in table if any(cell.strip() for cell in row)] if table else []
     if not table:
-        raise Problem("Invalid import", errors=[{"field": "file", "line": 1, "column": "", "reason": "the file is empty"}])
+        raise Problem(
+            "Invalid import",
+            errors=[{"field": "file", "line": 1, "column": "", "reason": "the file is empty"}],
+        )
     header = [cell.strip().lower() for cell in table[0]]
     for column in REQUIRED_COLUMNS:
         if column not in header:
@@ -242,15 +245,15 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
         raise Problem("Invalid import", detail=_detail(errors.items), errors=errors.items)
 
     organisations = {o.key: o for o in Organisation.objects.all()}
-    visible_recs = {
-        r.pk: r for r in policy.visible_to(actor, Recommendation).only("pk", "status")
-    }
+    visible_recs = {r.pk: r for r in policy.visible_to(actor, Recommendation).only("pk", "status")}
     known_objectives = {o.code: o for o in plan.objectives.all()}
     parsed: list[_Row] = []
     seen_codes: dict[str, int] = {}
     new_objectives: set[str] = set()
     for index, raw in enumerate(table[1:], start=2):
-        cells = {name: _unescape(raw[i].strip()) if i < len(raw) else "" for i, name in enumerate(header)}
+        cells = {
+            name: _unescape(raw[i].strip()) if i < len(raw) else "" for i, name in enumerate(header)
+        }
         row = _Row(
             line=index,
             objective=cells.get("objective", ""),
@@ -261,7 +264,9 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
             errors.add(index, "objective", "an objective code (letters, digits, . - _)")
         elif row.objective not in known_objectives and row.objective not in new_objectives:
             if not row.objective_title:
-                errors.add(index, "objective_title", f"required for the new objective {row.objective}")
+                errors.add(
+                    index, "objective_title", f"required for the new objective {row.objective}"
+                )
             new_objectives.add(row.objective)
         if not row.code:
             # an objective without actions
@@ -284,7 +289,11 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
         values["description"] = cells.get("description", "")
         owner_key = cells.get("owner", "")
         if owner_key not in organisations:
-            errors.add(index, "owner", f"no organisation with the key {owner_key!r}" if owner_key else "required")
+            errors.add(
+                index,
+                "owner",
+                f"no organisation with the key {owner_key!r}" if owner_key else "required",
+            )
         else:
             values["owner"] = organisations[owner_key]
         for key in filter(None, (k.strip() for k in cells.get("contributors", "").split(";"))):
@@ -299,12 +308,18 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
         ):
             value = cells.get(column, "").lower().replace(" ", "_") or default
             if value not in choices.values:
-                errors.add(index, column, f"{cells.get(column, '')!r} is not one of {', '.join(choices.values)}")
+                errors.add(
+                    index,
+                    column,
+                    f"{cells.get(column, '')!r} is not one of {', '.join(choices.values)}",
+                )
             values[column] = value
         values["start"] = _parse_date(cells.get("start", ""), index, "start", errors)
         values["due"] = _parse_date(cells.get("due", ""), index, "due", errors)
         if values["start"] and values["due"] and values["due"] < values["start"]:
-            errors.add(index, "due", f"the due date {values['due']} is before the start {values['start']}")
+            errors.add(
+                index, "due", f"the due date {values['due']} is before the start {values['start']}"
+            )
         for column in ("baseline", "target"):
             values[column] = cells.get(column, "")
             if len(values[column]) > 255:
@@ -376,10 +391,16 @@ def import_plan(
                 action.save()
             contributors = sorted(o.pk for o in row.contributors)
             recommendations = sorted(r.pk for r in row.recommendations)
-            if was == "" or sorted(action.contributors.values_list("pk", flat=True)) != contributors:
+            if (
+                was == ""
+                or sorted(action.contributors.values_list("pk", flat=True)) != contributors
+            ):
                 action.contributors.set(contributors)
                 changed = True
-            if was == "" or sorted(action.recommendations.values_list("pk", flat=True)) != recommendations:
+            if (
+                was == ""
+                or sorted(action.recommendations.values_list("pk", flat=True)) != recommendations
+            ):
                 action.recommendations.set(recommendations)
                 changed = True
             if was:

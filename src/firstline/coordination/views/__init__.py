@@ -22,7 +22,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_events": my_events(request.user).filter(end__gte=now)[:10],
             "my_registrations": request.user.event_registrations.exclude(  # type: ignore[union-attr]
                 status=RegistrationStatus.CANCELLED
-            ).filter(event__end__gte=now).select_related("event"),
+            )
+            .filter(event__end__gte=now)
+            .select_related("event"),
             "can_organise": policy.can(request.user, policy.ADD, Event),
             "plans": policy.visible_to(request.user, Plan)[:20],
             "n_recommendations": policy.visible_to(request.user, Recommendation).count(),

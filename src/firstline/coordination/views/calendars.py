@@ -19,7 +19,9 @@ from firstline.directory.models import Network
 
 def _feed_urls(request: HttpRequest, token: str) -> dict[str, str]:
     return {
-        "mine": request.build_absolute_uri(reverse("coordination:feed_mine", kwargs={"token": token})),
+        "mine": request.build_absolute_uri(
+            reverse("coordination:feed_mine", kwargs={"token": token})
+        ),
     }
 
 

@@ -84,3 +84,12 @@ def page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             )
 
     return wrapped
+
+
+def posted(request: HttpRequest) -> Any:
+    """A form's data on POST, nothing on GET: an empty POST is still a submission."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request: HttpRequest) -> tuple[Any, Any]:
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)

@@ -40,6 +40,8 @@ from firstline.coordination.policy import is_organiser
 from firstline.coordination.services import documents, events, registrations
 from firstline.coordination.services.common import require
 from firstline.coordination.views.common import (
+    posted,
+    posted_files,
     bytes_response,
     download,
     page,
@@ -72,11 +74,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_create(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, policy.ADD, Event):
         raise PermissionDenied(_("Only coordinators and administrators organise events."))
-    form = EventForm(request.POST or None, actor=request.user)
+    form = EventForm(posted(request), actor=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         event, status = run_service(
-            form, lambda: events.create_event(request.user, request=request, **form.service_kwargs())
+            form,
+            lambda: events.create_event(request.user, request=request, **form.service_kwargs()),
         )
         if event is not None:
             messages.success(request, _("Event created. Now add its agenda."))
@@ -89,19 +92,35 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     require(request.user, policy.CHANGE, event, _("Only the event's organisers may change it."))
     initial = {
-        "kind": event.kind, "title": event.title, "description": event.description,
-        "organisers": list(event.organisers.all()), "networks": list(event.networks.all()),
-        "country": event.country, "venue": event.venue, "online_url": event.online_url,
-        "start": event.local_start.replace(tzinfo=None), "end": event.local_end.replace(tzinfo=None),
-        "timezone": event.timezone, "capacity": event.capacity,
+        "kind": event.kind,
+        "title": event.title,
+        "description": event.description,
+        "organisers": list(event.organisers.all()),
+        "networks": list(event.networks.all()),
+        "country": event.country,
+        "venue": event.venue,
+        "online_url": event.online_url,
+        "start": event.local_start.replace(tzinfo=None),
+        "end": event.local_end.replace(tzinfo=None),
+        "timezone": event.timezone,
+        "capacity": event.capacity,
         "waitlist_enabled": event.waitlist_enabled,
-        "registration_deadline": event.registration_deadline.astimezone(event.zone).replace(tzinfo=None)
-        if event.registration_deadline else None,
-        "tlp": event.tlp, "classification": event.classification,
+        "registration_deadline": event.registration_deadline.astimezone(event.zone).replace(
+            tzinfo=None
+        )
+        if event.registration_deadline
+        else None,
+        "tlp": event.tlp,
+        "classification": event.classification,
     }
     form = EventForm(
-        request.POST or None, actor=request.user, initial=initial,
-        translations={"title": event.title_translations, "description": event.description_translations},
+        posted(request),
+        actor=request.user,
+        initial=initial,
+        translations={
+            "title": event.title_translations,
+            "description": event.description_translations,
+        },
     )
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -110,22 +129,31 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
         updated, status = run_service(
             form,
             lambda: events.update_event(
-                request.user, event, organisers=organisers, networks=networks, request=request, **changes
+                request.user,
+                event,
+                organisers=organisers,
+                networks=networks,
+                request=request,
+                **changes,
             ),
         )
         if updated is not None:
             messages.success(request, _("Event saved."))
             return redirect("coordination:event", pk=event.pk)
-    return render_form(request, "coordination/event_form.html", {"form": form, "event": event}, status)
+    return render_form(
+        request, "coordination/event_form.html", {"form": form, "event": event}, status
+    )
 
 
 @page
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     sessions = event.sessions.prefetch_related("items__speakers__person__organisation", "documents")
-    mine = event.registrations.filter(user=request.user).exclude(
-        status=RegistrationStatus.CANCELLED
-    ).first()
+    mine = (
+        event.registrations.filter(user=request.user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
     counts = {
         row["status"]: row["n"]
         for row in event.registrations.order_by().values("status").annotate(n=Count("pk"))
@@ -156,8 +184,10 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @page
 def session_create(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    require(request.user, policy.CHANGE, event, _("Only the event's organisers may change its agenda."))
-    form = SessionForm(request.POST or None)
+    require(
+        request.user, policy.CHANGE, event, _("Only the event's organisers may change its agenda.")
+    )
+    form = SessionForm(posted(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         session, status = run_service(
@@ -166,15 +196,19 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         if session is not None:
             messages.success(request, _("Session added."))
             return redirect("coordination:event", pk=event.pk)
-    return render_form(request, "coordination/session_form.html", {"form": form, "event": event}, status)
+    return render_form(
+        request, "coordination/session_form.html", {"form": form, "event": event}, status
+    )
 
 
 @page
 def item_create(request: HttpRequest, pk: int) -> HttpResponse:
     session = policy.get_visible_or_404(request.user, Session, pk=pk)
     event = session.event
-    require(request.user, policy.CHANGE, event, _("Only the event's organisers may change its agenda."))
-    form = ItemForm(request.POST or None, actor=request.user)
+    require(
+        request.user, policy.CHANGE, event, _("Only the event's organisers may change its agenda.")
+    )
+    form = ItemForm(posted(request), actor=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         item, status = run_service(
@@ -184,7 +218,10 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Agenda item added."))
             return redirect("coordination:event", pk=event.pk)
     return render_form(
-        request, "coordination/item_form.html", {"form": form, "event": event, "session": session}, status
+        request,
+        "coordination/item_form.html",
+        {"form": form, "event": event, "session": session},
+        status,
     )
 
 
@@ -192,13 +229,14 @@ def item_create(request: HttpRequest, pk: int) -> HttpResponse:
 def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     require(request.user, policy.CHANGE, event, _("Only the event's organisers may invite."))
-    form = InvitationForm(request.POST or None, actor=request.user)
+    form = InvitationForm(posted(request), actor=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         created, status = run_service(
             form,
             lambda: events.invite(
-                request.user, event,
+                request.user,
+                event,
                 organisations=list(form.cleaned_data["organisations"]),
                 people=list(form.cleaned_data["people"]),
             ),
@@ -209,7 +247,11 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     return render_form(
         request,
         "coordination/invitations.html",
-        {"form": form, "event": event, "invitations": event.invitations.select_related("organisation", "person")},
+        {
+            "form": form,
+            "event": event,
+            "invitations": event.invitations.select_related("organisation", "person"),
+        },
         status,
     )
 
@@ -217,19 +259,26 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
 @page
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    form = RegistrationForm(request.POST or None)
+    form = RegistrationForm(posted(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         registration, status = run_service(
-            form, lambda: registrations.register(request.user, event, request=request, **form.cleaned_data)
+            form,
+            lambda: registrations.register(
+                request.user, event, request=request, **form.cleaned_data
+            ),
         )
         if registration is not None:
             if registration.status == RegistrationStatus.CONFIRMED:
-                messages.success(request, _("You are registered. A confirmation is on its way by e-mail."))
+                messages.success(
+                    request, _("You are registered. A confirmation is on its way by e-mail.")
+                )
             else:
                 messages.info(request, _("The event is full: you are on the waiting list."))
             return redirect("coordination:event", pk=event.pk)
-    return render_form(request, "coordination/register.html", {"form": form, "event": event}, status)
+    return render_form(
+        request, "coordination/register.html", {"form": form, "event": event}, status
+    )
 
 
 @page
@@ -256,9 +305,13 @@ def badge(request: HttpRequest, pk: int) -> HttpResponse:
     if registration.user_id != request.user.pk:
         with transaction.atomic():
             record(
-                actor=request.user, operation=Operation.CONSULT,
-                object_type=registrations.OBJECT_TYPE, object_ids=[registration.pk],
-                subjects=[registration.subject_id], justification="badge", request=request,
+                actor=request.user,
+                operation=Operation.CONSULT,
+                object_type=registrations.OBJECT_TYPE,
+                object_ids=[registration.pk],
+                subjects=[registration.subject_id],
+                justification="badge",
+                request=request,
             )
     qr = segno.make(url, error="m")
     return render(
@@ -272,7 +325,9 @@ def badge(request: HttpRequest, pk: int) -> HttpResponse:
 def registration_list(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     found = registrations.consult_registrations(request.user, event, request=request)
-    return render(request, "coordination/registrations.html", {"event": event, "registrations": found})
+    return render(
+        request, "coordination/registrations.html", {"event": event, "registrations": found}
+    )
 
 
 @page
@@ -288,7 +343,8 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Attendance saved (%(n)d changed).") % {"n": len(changed)})
         return redirect("coordination:attendance", pk=event.pk)
     found = [
-        r for r in registrations.consult_registrations(request.user, event, request=request)
+        r
+        for r in registrations.consult_registrations(request.user, event, request=request)
         if r.status == RegistrationStatus.CONFIRMED
     ]
     return render(request, "coordination/attendance.html", {"event": event, "registrations": found})
@@ -308,38 +364,53 @@ def check_in(request: HttpRequest, pk: int, token: str) -> HttpResponse:
         return redirect("coordination:attendance", pk=event.pk)
     with transaction.atomic():
         record(
-            actor=request.user, operation=Operation.CONSULT,
-            object_type=registrations.OBJECT_TYPE, object_ids=[registration.pk],
-            subjects=[registration.subject_id], justification="check-in", request=request,
+            actor=request.user,
+            operation=Operation.CONSULT,
+            object_type=registrations.OBJECT_TYPE,
+            object_ids=[registration.pk],
+            subjects=[registration.subject_id],
+            justification="check-in",
+            request=request,
         )
-    return render(request, "coordination/check_in.html", {"event": event, "registration": registration})
+    return render(
+        request, "coordination/check_in.html", {"event": event, "registration": registration}
+    )
 
 
 @page
 def participants(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     shown = registrations.participant_list(request.user, event, request=request)
-    return render(request, "coordination/participants.html", {"event": event, "participants": shown})
+    return render(
+        request, "coordination/participants.html", {"event": event, "participants": shown}
+    )
 
 
 @page
 def document_create(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    require(request.user, policy.CHANGE, event, _("Only the event's organisers may attach documents."))
-    form = DocumentForm(request.POST or None, request.FILES or None, event=event)
+    require(
+        request.user, policy.CHANGE, event, _("Only the event's organisers may attach documents.")
+    )
+    form = DocumentForm(*posted_files(request), event=event)
     status = 200
     if request.method == "POST" and form.is_valid():
         document, status = run_service(
             form,
             lambda: documents.attach_document(
-                request.user, event, title=form.cleaned_data["title"],
-                upload=form.cleaned_data["file"], session=form.cleaned_data["session"],
+                request.user,
+                event,
+                title=form.cleaned_data["title"],
+                upload=form.cleaned_data["file"],
+                session=form.cleaned_data["session"],
             ),
         )
         if document is not None:
             messages.success(request, _("Document attached."))
             return redirect("coordination:event", pk=event.pk)
-    return render_form(request, "coordination/document_form.html", {"form": form, "event": event}, status)
+    return render_form(
+        request, "coordination/document_form.html", {"form": form, "event": event}, status
+    )
 
 
 @page
@@ -359,13 +430,16 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
     existing = Minutes.objects.filter(event=event, session=session).first()
     current = existing.current if existing else None
-    form = MinutesForm(request.POST or None, initial={"text": current.text if current else ""})
+    form = MinutesForm(posted(request), initial={"text": current.text if current else ""})
     status = 200
     if request.method == "POST" and form.is_valid():
         version, status = run_service(
             form,
             lambda: documents.save_minutes(
-                request.user, event, text=form.cleaned_data["text"], note=form.cleaned_data["note"],
+                request.user,
+                event,
+                text=form.cleaned_data["text"],
+                note=form.cleaned_data["note"],
                 session=session,
             ),
         )
@@ -373,8 +447,10 @@ def minutes_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Minutes saved as version %(n)d.") % {"n": version.number})
             return redirect("coordination:minutes_history", pk=version.minutes_id)
     return render_form(
-        request, "coordination/minutes_form.html",
-        {"form": form, "event": event, "session": session, "current": current}, status,
+        request,
+        "coordination/minutes_form.html",
+        {"form": form, "event": event, "session": session, "current": current},
+        status,
     )
 
 
@@ -389,18 +465,28 @@ def minutes_history(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404
     previous = next((v for v in versions if shown and v.number == shown.number - 1), None)
     diff = (
-        list(difflib.unified_diff(
-            previous.text.splitlines(), shown.text.splitlines(),
-            f"v{previous.number}", f"v{shown.number}", lineterm="",
-        ))
-        if previous and shown else []
+        list(
+            difflib.unified_diff(
+                previous.text.splitlines(),
+                shown.text.splitlines(),
+                f"v{previous.number}",
+                f"v{shown.number}",
+                lineterm="",
+            )
+        )
+        if previous and shown
+        else []
     )
     return render(
         request,
         "coordination/minutes_history.html",
         {
-            "minutes": minutes, "event": minutes.event, "versions": versions, "shown": shown,
-            "diff": diff, "organiser": is_organiser(request.user, minutes.event),
+            "minutes": minutes,
+            "event": minutes.event,
+            "versions": versions,
+            "shown": shown,
+            "diff": diff,
+            "organiser": is_organiser(request.user, minutes.event),
         },
     )
 
@@ -409,5 +495,7 @@ def minutes_history(request: HttpRequest, pk: int) -> HttpResponse:
 def event_ics(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     return bytes_response(
-        calendar_bytes([event], name=event.display_title), f"event-{event.pk}.ics", "text/calendar; charset=utf-8"
+        calendar_bytes([event], name=event.display_title),
+        f"event-{event.pk}.ics",
+        "text/calendar; charset=utf-8",
     )

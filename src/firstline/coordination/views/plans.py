@@ -33,6 +33,8 @@ from firstline.coordination.services import actions as action_services
 from firstline.coordination.services import transfer
 from firstline.coordination.services.common import require, today
 from firstline.coordination.views.common import (
+    posted,
+    posted_files,
     bytes_response,
     download,
     page,
@@ -75,10 +77,12 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
         event = policy.visible_to(request.user, Event).filter(pk=request.GET["event"]).first()
         if event is not None:
             initial = {
-                "event": event, "country": event.country, "tlp": event.tlp,
+                "event": event,
+                "country": event.country,
+                "tlp": event.tlp,
                 "classification": event.classification,
             }
-    form = RecommendationForm(request.POST or None, actor=request.user, initial=initial)
+    form = RecommendationForm(posted(request), actor=request.user, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         rec, status = run_service(
@@ -96,7 +100,7 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rec = policy.get_visible_or_404(request.user, Recommendation, pk=pk)
     can_change = policy.can(request.user, policy.CHANGE, rec)
     form = RecommendationStatusForm(
-        request.POST or None, actor=request.user, recommendation=rec, initial={"status": rec.status}
+        posted(request), actor=request.user, recommendation=rec, initial={"status": rec.status}
     )
     status = 200
     if request.method == "POST":
@@ -137,7 +141,7 @@ def recommendation_to_action(request: HttpRequest, pk: int) -> HttpResponse:
     rec = policy.get_visible_or_404(request.user, Recommendation, pk=pk)
     plans = plans_changeable_by(request.user)
     initial = {"title": rec.text[:500], "level": rec.level, "recommendations": [rec]}
-    form = ActionForm(request.POST or None, actor=request.user, plans=plans, initial=initial)
+    form = ActionForm(posted(request), actor=request.user, plans=plans, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.service_kwargs()
@@ -150,9 +154,7 @@ def recommendation_to_action(request: HttpRequest, pk: int) -> HttpResponse:
         if action is not None:
             messages.success(request, _("Action %(code)s created.") % {"code": action.code})
             return redirect("coordination:action", pk=action.pk)
-    return render_form(
-        request, "coordination/action_form.html", {"form": form, "rec": rec}, status
-    )
+    return render_form(request, "coordination/action_form.html", {"form": form, "rec": rec}, status)
 
 
 def _create_from_recommendation(actor, rec, objective, data):  # type: ignore[no-untyped-def]
@@ -181,7 +183,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_create(request: HttpRequest) -> HttpResponse:
     if not policy.can(request.user, policy.ADD, Plan):
         raise PermissionDenied(_("Only coordinators and administrators create plans."))
-    form = PlanForm(request.POST or None, actor=request.user)
+    form = PlanForm(posted(request), actor=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         plan, status = run_service(
@@ -200,7 +202,7 @@ def plan_detail(request: HttpRequest, key: str) -> HttpResponse:
     actions = plan.actions.select_related("owner").order_by("code")
     objectives = plan.objectives.prefetch_related(Prefetch("actions", queryset=actions))
     can_change = policy.can(request.user, policy.CHANGE, plan)
-    form = ObjectiveForm(request.POST or None)
+    form = ObjectiveForm(posted(request))
     status = 200
     if request.method == "POST":
         if not can_change:
@@ -215,7 +217,13 @@ def plan_detail(request: HttpRequest, key: str) -> HttpResponse:
     return render_form(
         request,
         "coordination/plan_detail.html",
-        {"plan": plan, "objectives": objectives, "can_change": can_change, "form": form, "today": day},
+        {
+            "plan": plan,
+            "objectives": objectives,
+            "can_change": can_change,
+            "form": form,
+            "today": day,
+        },
         status,
     )
 
@@ -224,9 +232,7 @@ def plan_detail(request: HttpRequest, key: str) -> HttpResponse:
 def action_create(request: HttpRequest, key: str) -> HttpResponse:
     plan = policy.get_visible_or_404(request.user, Plan, key=key)
     require(request.user, policy.CHANGE, plan, _("Only the plan's coordinators may add actions."))
-    form = ActionForm(
-        request.POST or None, actor=request.user, plans=Plan.objects.filter(pk=plan.pk)
-    )
+    form = ActionForm(posted(request), actor=request.user, plans=Plan.objects.filter(pk=plan.pk))
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.service_kwargs()
@@ -237,22 +243,41 @@ def action_create(request: HttpRequest, key: str) -> HttpResponse:
         if action is not None:
             messages.success(request, _("Action %(code)s created.") % {"code": action.code})
             return redirect("coordination:action", pk=action.pk)
-    return render_form(request, "coordination/action_form.html", {"form": form, "plan": plan}, status)
+    return render_form(
+        request, "coordination/action_form.html", {"form": form, "plan": plan}, status
+    )
 
 
 @page
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = policy.get_visible_or_404(request.user, Action, pk=pk)
-    require(request.user, policy.CHANGE, action, _("Only the plan's coordinators may change actions."))
+    require(
+        request.user, policy.CHANGE, action, _("Only the plan's coordinators may change actions.")
+    )
     initial = {
         name: getattr(action, name)
-        for name in ("objective", "code", "title", "description", "owner", "level", "priority",
-                     "start", "due", "indicator", "baseline", "target", "status")
+        for name in (
+            "objective",
+            "code",
+            "title",
+            "description",
+            "owner",
+            "level",
+            "priority",
+            "start",
+            "due",
+            "indicator",
+            "baseline",
+            "target",
+            "status",
+        )
     }
     initial["contributors"] = list(action.contributors.all())
     initial["recommendations"] = list(action.recommendations.all())
     form = ActionForm(
-        request.POST or None, actor=request.user, plans=Plan.objects.filter(pk=action.plan_id),
+        posted(request),
+        actor=request.user,
+        plans=Plan.objects.filter(pk=action.plan_id),
         initial=initial,
     )
     form.fields["code"].disabled = True
@@ -271,7 +296,10 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Action saved."))
             return redirect("coordination:action", pk=action.pk)
     return render_form(
-        request, "coordination/action_form.html", {"form": form, "plan": action.plan, "action": action}, status
+        request,
+        "coordination/action_form.html",
+        {"form": form, "plan": action.plan, "action": action},
+        status,
     )
 
 
@@ -280,7 +308,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = policy.get_visible_or_404(
         request.user, Action.objects.select_related("plan", "owner", "objective"), pk=pk
     )
-    form = ProgressForm(request.POST or None, request.FILES or None)
+    form = ProgressForm(*posted_files(request))
     status = 200
     if request.method == "POST" and form.is_valid():
         update, status = run_service(
@@ -330,7 +358,9 @@ def overdue(request: HttpRequest) -> HttpResponse:
         {
             "today": day,
             "owned": late.filter(owner_id=org)[:500] if org else [],
-            "coordinated": late.filter(plan__coordinator_id=org).exclude(owner_id=org)[:500] if org else [],
+            "coordinated": late.filter(plan__coordinator_id=org).exclude(owner_id=org)[:500]
+            if org
+            else [],
             "all_visible": late[:500] if request.user.role == "node_admin" else [],  # type: ignore[union-attr]
         },
     )
@@ -349,8 +379,10 @@ def plan_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
 @page
 def plan_import(request: HttpRequest, key: str) -> HttpResponse:
     plan = policy.get_visible_or_404(request.user, Plan, key=key)
-    require(request.user, policy.CHANGE, plan, _("Only the plan's coordinators may import into it."))
-    form = ImportForm(request.POST or None, request.FILES or None)
+    require(
+        request.user, policy.CHANGE, plan, _("Only the plan's coordinators may import into it.")
+    )
+    form = ImportForm(*posted_files(request))
     status = 200
     errors: list[dict[str, object]] = []
     if request.method == "POST" and form.is_valid():
@@ -367,7 +399,12 @@ def plan_import(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(
                 request,
                 _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged, %(o)d new objectives.")
-                % {"c": result.created, "u": result.updated, "n": result.unchanged, "o": result.objectives_created},
+                % {
+                    "c": result.created,
+                    "u": result.updated,
+                    "n": result.unchanged,
+                    "o": result.objectives_created,
+                },
             )
             return redirect("coordination:plan", key=plan.key)
     return render_form(

@@ -57,15 +57,23 @@ def report(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
     form, start, end = _period(request)
     if form.is_bound and not form.is_valid():
         return render(
-            request, "coordination/report.html", {"form": form, "scope": scope, "kind": kind},
+            request,
+            "coordination/report.html",
+            {"form": form, "scope": scope, "kind": kind},
             status=400,
         )
     data = reports.state_of_play(request.user, scope, start, end)
     return render(
         request,
         "coordination/report.html",
-        {"form": form, "scope": scope, "kind": kind, "report": data, "limit": reports.LIST_LIMIT,
-         "query": request.GET.urlencode()},
+        {
+            "form": form,
+            "scope": scope,
+            "kind": kind,
+            "report": data,
+            "limit": reports.LIST_LIMIT,
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -75,7 +83,9 @@ def report_pdf(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
     form, start, end = _period(request)
     if form.is_bound and not form.is_valid():
         return render(
-            request, "coordination/report.html", {"form": form, "scope": scope, "kind": kind},
+            request,
+            "coordination/report.html",
+            {"form": form, "scope": scope, "kind": kind},
             status=400,
         )
     data = reports.state_of_play(request.user, scope, start, end)
