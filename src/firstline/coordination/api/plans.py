@@ -525,7 +525,7 @@ def report_progress(
     request: HttpRequest,
     action_id: int,
     payload: Form[ProgressIn],
-    document: File[UploadedFile] | None = None,
+    document: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> Any:
     """Report progress with evidence (multipart form: text, link, status, indicator_value,
     document). Only users of the action's owner organisation may; others get 403."""
