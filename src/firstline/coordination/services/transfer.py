@@ -226,8 +226,7 @@ def _parse_date(value: str, line: int, column: str, errors: _Errors) -> dt.date 
 
 def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
     errors = _Errors()
-    table = [row for row in table if any(cell.strip() for cell in row)] if table else []
-    if not table:
+    if not any(any(cell.strip() for cell in row) for row in table):
         raise Problem(
             "Invalid import",
             errors=[{"field": "file", "line": 1, "column": "", "reason": "the file is empty"}],
@@ -251,6 +250,8 @@ def _parse_rows(actor: Any, plan: Plan, table: list[list[str]]) -> list[_Row]:
     seen_codes: dict[str, int] = {}
     new_objectives: set[str] = set()
     for index, raw in enumerate(table[1:], start=2):
+        if not any(cell.strip() for cell in raw):
+            continue  # blank lines are skipped, but still counted for the line numbers
         cells = {
             name: _unescape(raw[i].strip()) if i < len(raw) else "" for i, name in enumerate(header)
         }
