@@ -1,6 +1,5 @@
 """Events API: events, agenda, invitations, registrations, attendance, minutes, iCalendar."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any

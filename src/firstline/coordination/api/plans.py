@@ -1,6 +1,5 @@
 """Recommendations, plans, actions, progress, import/export and dashboards over the API."""
 
-from __future__ import annotations
 
 import datetime as dt
 from typing import Any
