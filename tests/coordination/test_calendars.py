@@ -82,8 +82,13 @@ def test_an_inactive_users_feed_stops(police_officer: User, client: Client) -> N
 
 
 def test_the_network_feed_follows_visibility(
-    organiser: User, upcoming_workshop: Event, police_officer: User, serbian_officer: User,
-    rcc_network: Network, serbian_ministry: Organisation, client: Client,
+    organiser: User,
+    upcoming_workshop: Event,
+    police_officer: User,
+    serbian_officer: User,
+    rcc_network: Network,
+    serbian_ministry: Organisation,
+    client: Client,
 ) -> None:
     events.update_event(organiser, upcoming_workshop, networks=[rcc_network])
     url = "/coordination/feeds/{}/networks/rcc-nfp.ics"
@@ -95,7 +100,9 @@ def test_the_network_feed_follows_visibility(
 
 
 def test_the_calendar_page_shows_the_address_once(
-    upcoming_workshop: Event, police_officer: User, signed_in,  # type: ignore[no-untyped-def]
+    upcoming_workshop: Event,
+    police_officer: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     registrations.register(police_officer, upcoming_workshop)
     client = signed_in(police_officer)
@@ -111,7 +118,10 @@ def test_the_calendar_page_shows_the_address_once(
 
 
 def test_the_network_calendar_page(
-    organiser: User, upcoming_workshop: Event, rcc_network: Network, signed_in,  # type: ignore[no-untyped-def]
+    organiser: User,
+    upcoming_workshop: Event,
+    rcc_network: Network,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     events.update_event(organiser, upcoming_workshop, networks=[rcc_network])
     page = signed_in(organiser).get("/coordination/calendar/networks/rcc-nfp/")
@@ -120,7 +130,9 @@ def test_the_network_calendar_page(
 
 
 def test_one_event_downloads_as_icalendar(
-    workshop: Event, teacher: User, signed_in,  # type: ignore[no-untyped-def]
+    workshop: Event,
+    teacher: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     response = signed_in(teacher).get(f"/coordination/events/{workshop.pk}/event.ics")
     (vevent,) = _parse(response.content).walk("VEVENT")

@@ -21,11 +21,17 @@ def media(tmp_path, settings):  # type: ignore[no-untyped-def]
 
 
 def test_organisers_attach_papers_that_participants_download(
-    organiser: User, workshop: Event, teacher: User, signed_in,  # type: ignore[no-untyped-def]
+    organiser: User,
+    workshop: Event,
+    teacher: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     session = events.add_session(
-        organiser, workshop, title="Morning",
-        start=dt.datetime(2025, 4, 10, 9), end=dt.datetime(2025, 4, 10, 12),
+        organiser,
+        workshop,
+        title="Morning",
+        start=dt.datetime(2025, 4, 10, 9),
+        end=dt.datetime(2025, 4, 10, 12),
     )
     upload = SimpleUploadedFile("agenda.pdf", b"%PDF-1.4 agenda", content_type="application/pdf")
     document = documents.attach_document(
@@ -83,8 +89,11 @@ def test_unchanged_minutes_are_not_a_new_version(organiser: User, workshop: Even
 
 def test_sessions_have_their_own_minutes(organiser: User, workshop: Event) -> None:
     session = events.add_session(
-        organiser, workshop, title="Morning",
-        start=dt.datetime(2025, 4, 10, 9), end=dt.datetime(2025, 4, 10, 12),
+        organiser,
+        workshop,
+        title="Morning",
+        start=dt.datetime(2025, 4, 10, 9),
+        end=dt.datetime(2025, 4, 10, 12),
     )
     event_minutes = documents.save_minutes(organiser, workshop, text="Event.")
     session_minutes = documents.save_minutes(organiser, workshop, text="Session.", session=session)
@@ -93,7 +102,10 @@ def test_sessions_have_their_own_minutes(organiser: User, workshop: Event) -> No
 
 
 def test_the_history_page_shows_versions_and_changes(
-    organiser: User, workshop: Event, teacher: User, signed_in,  # type: ignore[no-untyped-def]
+    organiser: User,
+    workshop: Event,
+    teacher: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     client = signed_in(organiser)
     client.post(f"/coordination/events/{workshop.pk}/minutes/", {"text": "Line one."})
@@ -112,7 +124,9 @@ def test_the_history_page_shows_versions_and_changes(
 
 
 def test_participants_cannot_write_minutes(workshop: Event, teacher: User, signed_in) -> None:  # type: ignore[no-untyped-def]
-    response = signed_in(teacher).post(f"/coordination/events/{workshop.pk}/minutes/", {"text": "x"})
+    response = signed_in(teacher).post(
+        f"/coordination/events/{workshop.pk}/minutes/", {"text": "x"}
+    )
     assert response.status_code == 403
     assert not MinutesVersion.objects.exists()
 

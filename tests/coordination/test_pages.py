@@ -19,29 +19,50 @@ def media(tmp_path, settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def full(
-    organiser: User, upcoming_workshop: Event, plan: Plan, police_action: Action,
-    agreed_recommendation: Recommendation, police_officer: User,
+    organiser: User,
+    upcoming_workshop: Event,
+    plan: Plan,
+    police_action: Action,
+    agreed_recommendation: Recommendation,
+    police_officer: User,
 ) -> dict[str, object]:
     event = upcoming_workshop
     session = events.add_session(
-        organiser, event, title="Morning", start=event.local_start,
-        end=event.local_start + dt.timedelta(hours=2), topics=["indicators"],
+        organiser,
+        event,
+        title="Morning",
+        start=event.local_start,
+        end=event.local_start + dt.timedelta(hours=2),
+        topics=["indicators"],
     )
-    events.add_item(organiser, session, title="Indicators in context", start=event.local_start,
-                    end=event.local_start + dt.timedelta(hours=1))
+    events.add_item(
+        organiser,
+        session,
+        title="Indicators in context",
+        start=event.local_start,
+        end=event.local_start + dt.timedelta(hours=1),
+    )
     registration = registrations.register(police_officer, event, consent_to_list=True)
     document = documents.attach_document(
         organiser, event, title="Agenda", upload=SimpleUploadedFile("a.txt", b"agenda")
     )
     minutes = documents.save_minutes(organiser, event, text="Minutes.")
     update = actions.report_progress(
-        police_officer, police_action, text="Done a bit.",
+        police_officer,
+        police_action,
+        text="Done a bit.",
         document=SimpleUploadedFile("e.txt", b"evidence"),
     )
     return {
-        "event": event.pk, "session": session.pk, "registration": registration.pk,
-        "document": document.pk, "minutes": minutes.minutes_id, "plan": plan.key,
-        "action": police_action.pk, "rec": agreed_recommendation.pk, "update": update.pk,
+        "event": event.pk,
+        "session": session.pk,
+        "registration": registration.pk,
+        "document": document.pk,
+        "minutes": minutes.minutes_id,
+        "plan": plan.key,
+        "action": police_action.pk,
+        "rec": agreed_recommendation.pk,
+        "update": update.pk,
     }
 
 
@@ -83,7 +104,9 @@ PAGES = [
 
 
 def test_every_page_renders_for_the_organiser(
-    full: dict[str, object], organiser: User, signed_in,  # type: ignore[no-untyped-def]
+    full: dict[str, object],
+    organiser: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     client = signed_in(organiser)
     for page in PAGES:
@@ -93,14 +116,19 @@ def test_every_page_renders_for_the_organiser(
 
 
 def test_the_participant_sees_their_badge_and_the_agenda(
-    full: dict[str, object], police_officer: User, signed_in,  # type: ignore[no-untyped-def]
+    full: dict[str, object],
+    police_officer: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     client = signed_in(police_officer)
     event_page = client.get("/coordination/events/{event}/".format(**full)).content.decode()
     assert "Indicators in context" in event_page
     assert "Indicators and their contextualisation" in event_page
     assert "My badge" in event_page
-    assert client.get("/coordination/registrations/{registration}/badge/".format(**full)).status_code == 200
+    assert (
+        client.get("/coordination/registrations/{registration}/badge/".format(**full)).status_code
+        == 200
+    )
 
 
 ORGANISER_ONLY = [
@@ -119,17 +147,25 @@ ORGANISER_ONLY = [
 
 
 def test_participants_are_refused_organiser_pages(
-    full: dict[str, object], teacher: User, signed_in,  # type: ignore[no-untyped-def]
+    full: dict[str, object],
+    teacher: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     client = signed_in(teacher)
     for page in ORGANISER_ONLY:
         url = page.format(**full)
         assert client.get(url).status_code == 403, url
-    assert client.get("/coordination/registrations/{registration}/badge/".format(**full)).status_code == 404
+    assert (
+        client.get("/coordination/registrations/{registration}/badge/".format(**full)).status_code
+        == 404
+    )
 
 
 def test_another_countrys_user_sees_nothing_of_amber_items(
-    full: dict[str, object], organiser: User, serbian_officer: User, signed_in,  # type: ignore[no-untyped-def]
+    full: dict[str, object],
+    organiser: User,
+    serbian_officer: User,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     Event.objects.update(tlp="AMBER")
     Plan.objects.update(tlp="AMBER")
@@ -141,7 +177,10 @@ def test_another_countrys_user_sees_nothing_of_amber_items(
         url = page.format(**full)
         status = client.get(url).status_code
         assert status in (403, 404), (url, status)
-    lists = client.get("/coordination/recommendations/").content + client.get("/coordination/plans/").content
+    lists = (
+        client.get("/coordination/recommendations/").content
+        + client.get("/coordination/plans/").content
+    )
     assert b"local safety council" not in lists and b"al-nap-2025" not in lists
     api = [
         "/api/v1/coordination/events/{event}",

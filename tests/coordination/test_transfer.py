@@ -25,24 +25,39 @@ def _csv(*rows: str) -> bytes:
 
 @pytest.fixture
 def filled_plan(
-    organiser: User, plan: Plan, police_action: Action, agreed_recommendation: Recommendation,
-    serbian_ministry: Organisation, albanian_ministry: Organisation,
+    organiser: User,
+    plan: Plan,
+    police_action: Action,
+    agreed_recommendation: Recommendation,
+    serbian_ministry: Organisation,
+    albanian_ministry: Organisation,
 ) -> Plan:
     actions.update_action(
-        organiser, police_action, contributors=[serbian_ministry, albanian_ministry],
+        organiser,
+        police_action,
+        contributors=[serbian_ministry, albanian_ministry],
         recommendations=[agreed_recommendation],
     )
-    objective = actions.add_objective(organiser, plan, code="2", title="Schools, \"safe\" and open")
+    objective = actions.add_objective(organiser, plan, code="2", title='Schools, "safe" and open')
     actions.create_action(
-        organiser, objective, code="2.1", title="=HYPERLINK(\"x\") teacher guide", owner=albanian_ministry,
-        level="strategic", baseline="-5", indicator="Guide published; Cyrillic: Водич",
+        organiser,
+        objective,
+        code="2.1",
+        title='=HYPERLINK("x") teacher guide',
+        owner=albanian_ministry,
+        level="strategic",
+        baseline="-5",
+        indicator="Guide published; Cyrillic: Водич",
     )
     actions.add_objective(organiser, plan, code="3", title="Research (no actions yet)")
     return plan
 
 
 def test_csv_export_then_import_into_a_new_plan_gives_the_same_file(
-    organiser: User, filled_plan: Plan, albanian_ministry: Organisation, albania  # type: ignore[no-untyped-def]
+    organiser: User,
+    filled_plan: Plan,
+    albanian_ministry: Organisation,
+    albania,  # type: ignore[no-untyped-def]
 ) -> None:
     exported = transfer.export_csv(organiser, filled_plan)
     rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
@@ -52,8 +67,12 @@ def test_csv_export_then_import_into_a_new_plan_gives_the_same_file(
     assert rows[2][3].startswith("'=HYPERLINK")  # a formula is neutralised for spreadsheets
     assert rows[3][:3] == ["3", "Research (no actions yet)", ""]
     copy = actions.create_plan(
-        organiser, key="al-nap-copy", kind="national_action_plan", title="Copy",
-        coordinator=albanian_ministry, country=albania,
+        organiser,
+        key="al-nap-copy",
+        kind="national_action_plan",
+        title="Copy",
+        coordinator=albanian_ministry,
+        country=albania,
     )
     result = transfer.import_plan(organiser, copy, exported, "csv")
     assert (result.objectives_created, result.created, result.updated) == (3, 2, 0)
@@ -68,7 +87,9 @@ def test_xlsx_round_trip(organiser: User, filled_plan: Plan) -> None:
     assert [c.value for c in sheet[1]] == list(transfer.COLUMNS)
     result = transfer.import_plan(organiser, filled_plan, exported, "xlsx")
     assert (result.created, result.updated, result.unchanged) == (0, 0, 2)
-    assert transfer.export_csv(organiser, filled_plan) == transfer.export_csv(organiser, filled_plan)
+    assert transfer.export_csv(organiser, filled_plan) == transfer.export_csv(
+        organiser, filled_plan
+    )
 
 
 def test_import_updates_known_codes_and_creates_new_ones(
@@ -99,9 +120,16 @@ def test_import_errors_name_line_column_and_reason_and_nothing_changes(
     found = {(e["line"], e["column"]) for e in caught.value.errors}
     assert found == {
         (3, "objective_title"),
-        (4, "title"), (4, "owner"), (4, "contributors"), (4, "level"), (4, "priority"),
-        (4, "start"), (4, "status"), (4, "recommendations"),
-        (5, "code"), (5, "due"),
+        (4, "title"),
+        (4, "owner"),
+        (4, "contributors"),
+        (4, "level"),
+        (4, "priority"),
+        (4, "start"),
+        (4, "status"),
+        (4, "recommendations"),
+        (5, "code"),
+        (5, "due"),
     }
     reasons = {(e["line"], e["column"]): e["reason"] for e in caught.value.errors}
     assert reasons[(4, "owner")] == "no organisation with the key 'nobody'"
@@ -122,7 +150,11 @@ def test_a_file_with_wrong_columns_is_refused(organiser: User, plan: Plan) -> No
 
 
 def test_malformed_files_are_refused(organiser: User, plan: Plan) -> None:
-    for content, fmt in ((b"PK\x03\x04 not really a zip", "xlsx"), (b"\xff\xfe\x00bad", "csv"), (b"", "csv")):
+    for content, fmt in (
+        (b"PK\x03\x04 not really a zip", "xlsx"),
+        (b"\xff\xfe\x00bad", "csv"),
+        (b"", "csv"),
+    ):
         with pytest.raises(Problem) as caught:
             transfer.import_plan(organiser, plan, content, fmt)
         assert caught.value.errors[0]["field"] == "file"
@@ -151,7 +183,9 @@ def test_only_coordinators_import(plan: Plan, police_officer: User, police_actio
 
 
 def test_the_import_page_lists_errors(
-    organiser: User, plan: Plan, signed_in,  # type: ignore[no-untyped-def]
+    organiser: User,
+    plan: Plan,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     response = signed_in(organiser).post(
         f"/coordination/plans/{plan.key}/import/",
@@ -159,11 +193,16 @@ def test_the_import_page_lists_errors(
     )
     assert response.status_code == 400
     body = response.content.decode()
-    assert "Nothing was imported" in body and "<th scope=\"row\">2</th><td>title</td><td>required</td>" in body
+    assert (
+        "Nothing was imported" in body
+        and '<th scope="row">2</th><td>title</td><td>required</td>' in body
+    )
 
 
 def test_import_and_export_over_the_api(
-    organiser: User, filled_plan: Plan, signed_in,  # type: ignore[no-untyped-def]
+    organiser: User,
+    filled_plan: Plan,
+    signed_in,  # type: ignore[no-untyped-def]
 ) -> None:
     client = signed_in(organiser)
     exported = client.get(f"/api/v1/coordination/plans/{filled_plan.key}/export?format=xlsx")
@@ -179,8 +218,12 @@ def test_import_and_export_over_the_api(
     )
     assert bad.status_code == 400
     assert bad.json()["errors"] == [
-        {"field": "level", "line": 2, "column": "level",
-         "reason": "'wrong' is not one of political, strategic, operational"}
+        {
+            "field": "level",
+            "line": 2,
+            "column": "level",
+            "reason": "'wrong' is not one of political, strategic, operational",
+        }
     ]
     page = client.get(f"/coordination/plans/{filled_plan.key}/export.csv")
     assert page.content == transfer.export_csv(organiser, filled_plan)

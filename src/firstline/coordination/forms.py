@@ -32,6 +32,12 @@ OTHER_LANGUAGES = [(code, name) for code, name in settings.LANGUAGES if code != 
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 
+def set_queryset(form: forms.Form, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
 def apply_problem(form: forms.Form, problem: Problem) -> None:
     """Show a service's errors beside the fields they name (or above the form)."""
     for error in problem.errors or [{"field": None, "reason": problem.detail}]:
@@ -186,8 +192,8 @@ class EventForm(TranslationsMixin, MarkingFields):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisers"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
-        self.fields["networks"].queryset = policy.visible_to(actor, Network)  # type: ignore[attr-defined]
+        set_queryset(self, "organisers", policy.visible_to(actor, Organisation))
+        set_queryset(self, "networks", policy.visible_to(actor, Network))
         self.fields["classification"].initial = settings.CLASSIFICATION_LEVELS[0]
         if getattr(actor, "organisation_id", None) and not self.is_bound:
             self.fields["organisers"].initial = [actor.organisation_id]
@@ -275,9 +281,9 @@ class ItemForm(TopicsFields):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["speaker_people"].queryset = policy.visible_to(actor, Person).select_related(
-            "organisation"
-        )  # type: ignore[attr-defined]
+        set_queryset(
+            self, "speaker_people", policy.visible_to(actor, Person).select_related("organisation")
+        )
 
     def service_kwargs(self) -> dict[str, Any]:
         from firstline.coordination.services.events import SpeakerIn
@@ -311,10 +317,10 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisations"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
-        self.fields["people"].queryset = policy.visible_to(actor, Person).select_related(
-            "organisation"
-        )  # type: ignore[attr-defined]
+        set_queryset(self, "organisations", policy.visible_to(actor, Organisation))
+        set_queryset(
+            self, "people", policy.visible_to(actor, Person).select_related("organisation")
+        )
 
 
 class RegistrationForm(forms.Form):
@@ -344,7 +350,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args: Any, event: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = event.sessions.all()  # type: ignore[attr-defined]
+        set_queryset(self, "session", event.sessions.all())
 
 
 class MinutesForm(forms.Form):
@@ -390,9 +396,9 @@ class RecommendationForm(TranslationsMixin, MarkingFields):
         from firstline.coordination.models import Event
 
         super().__init__(*args, **kwargs)
-        self.fields["event"].queryset = policy.visible_to(actor, Event)  # type: ignore[attr-defined]
-        self.fields["addressee_organisations"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
-        self.fields["addressee_networks"].queryset = policy.visible_to(actor, Network)  # type: ignore[attr-defined]
+        set_queryset(self, "event", policy.visible_to(actor, Event))
+        set_queryset(self, "addressee_organisations", policy.visible_to(actor, Organisation))
+        set_queryset(self, "addressee_networks", policy.visible_to(actor, Network))
         self.fields["classification"].initial = settings.CLASSIFICATION_LEVELS[0]
         self.add_translation_fields()
 
@@ -423,9 +429,11 @@ class RecommendationStatusForm(forms.Form):
         self, *args: Any, actor: Any, recommendation: Recommendation, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["superseded_by"].queryset = policy.visible_to(actor, Recommendation).exclude(
-            pk=recommendation.pk
-        )  # type: ignore[attr-defined]
+        set_queryset(
+            self,
+            "superseded_by",
+            policy.visible_to(actor, Recommendation).exclude(pk=recommendation.pk),
+        )
 
 
 class PlanForm(MarkingFields):
@@ -460,8 +468,8 @@ class PlanForm(MarkingFields):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
-        self.fields["network"].queryset = policy.visible_to(actor, Network)  # type: ignore[attr-defined]
+        set_queryset(self, "coordinator", policy.visible_to(actor, Organisation))
+        set_queryset(self, "network", policy.visible_to(actor, Network))
         self.fields["classification"].initial = settings.CLASSIFICATION_LEVELS[0]
         if getattr(actor, "organisation_id", None):
             self.fields["coordinator"].initial = actor.organisation_id
@@ -505,17 +513,21 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, plans: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = Objective.objects.filter(plan__in=plans).select_related(
-            "plan"
-        )  # type: ignore[attr-defined]
-        self.fields["objective"].label_from_instance = lambda o: (
+        set_queryset(
+            self, "objective", Objective.objects.filter(plan__in=plans).select_related("plan")
+        )
+        self.fields["objective"].label_from_instance = lambda o: (  # type: ignore[attr-defined]
             f"{o.plan.key} · {o.code} {o.title}"
-        )  # type: ignore[attr-defined]
+        )
         orgs = policy.visible_to(actor, Organisation)
-        self.fields["owner"].queryset = orgs  # type: ignore[attr-defined]
-        self.fields["contributors"].queryset = orgs  # type: ignore[attr-defined]
-        self.fields["recommendations"].queryset = policy.visible_to(actor, Recommendation).filter(  # type: ignore[attr-defined]
-            status__in=[RecommendationStatus.PROPOSED, RecommendationStatus.AGREED]
+        set_queryset(self, "owner", orgs)
+        set_queryset(self, "contributors", orgs)
+        set_queryset(
+            self,
+            "recommendations",
+            policy.visible_to(actor, Recommendation).filter(
+                status__in=[RecommendationStatus.PROPOSED, RecommendationStatus.AGREED]
+            ),
         )
         self.fields["recommendations"].label_from_instance = lambda r: f"R{r.pk}: {r.text[:80]}"  # type: ignore[attr-defined]
 

@@ -215,7 +215,7 @@ def _child_rules(model: type[Model], parent: type[Model], path: str) -> None:
     policy.register(model, can=can, visible=visible)
 
 
-for _model, _path in (
+_CHILDREN: tuple[tuple[type[Model], str], ...] = (
     (Session, "event"),
     (AgendaItem, "session__event"),
     (Speaker, "item__session__event"),
@@ -225,8 +225,9 @@ for _model, _path in (
     (MinutesVersion, "minutes__event"),
     (Objective, "plan"),
     (ProgressUpdate, "action__plan"),
-):
-    _child_rules(_model, Event if "event" in _path else Plan, _path)
+)
+for _child, _path in _CHILDREN:
+    _child_rules(_child, Event if "event" in _path else Plan, _path)
 _child_rules(RecommendationChange, Recommendation, "recommendation")
 
 

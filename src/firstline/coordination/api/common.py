@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.http import HttpRequest
+
 from firstline import policy
 from firstline.core.problems import Problem
 from firstline.directory.models import Country, Network, Organisation, Person
@@ -45,3 +47,8 @@ def country(code: str | None, field: str = "country") -> Country | None:
     if found is None:
         raise Problem.field(field, f"no country with the code {code!r}")
     return found
+
+
+def actor_of(request: HttpRequest) -> Any:
+    """The authenticated actor (a user or an API key) that django-ninja put on the request."""
+    return request.auth  # type: ignore[attr-defined]

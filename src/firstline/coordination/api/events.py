@@ -1,6 +1,5 @@
 """Events API: events, agenda, invitations, registrations, attendance, minutes, iCalendar."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -10,6 +9,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
 from firstline.coordination.api import common
+from firstline.coordination.api.common import actor_of
 from firstline.coordination.ical import calendar_bytes
 from firstline.coordination.models import (
     TLP,
@@ -282,7 +282,7 @@ class MinutesVersionOut(Schema):
 
 
 def _event(request: HttpRequest, event_id: int) -> Event:
-    return policy.get_visible_or_404(request.auth, Event, pk=event_id)  # type: ignore[attr-defined]
+    return policy.get_visible_or_404(actor_of(request), Event, pk=event_id)
 
 
 @router.get("/events", response=list[EventOut])
@@ -290,10 +290,8 @@ def _event(request: HttpRequest, event_id: int) -> Event:
 def list_events(request: HttpRequest, after: dt.datetime | None = None) -> Any:
     """Events visible to the caller, soonest first; ``after`` keeps those ending after it."""
     events_qs = (
-        policy.visible_to(request.auth, Event)
-        .prefetch_related(  # type: ignore[attr-defined]
-            "organisers", "networks"
-        )
+        policy.visible_to(actor_of(request), Event)
+        .prefetch_related("organisers", "networks")
         .select_related("country")
     )
     if after is not None:
@@ -303,7 +301,7 @@ def list_events(request: HttpRequest, after: dt.datetime | None = None) -> Any:
 
 @router.post("/events", response={201: EventDetailOut})
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     data = payload.dict()
     data["organisers"] = common.organisations(actor, data["organisers"], "organisers")
     data["networks"] = common.networks(actor, data["networks"])
@@ -318,7 +316,7 @@ def get_event(request: HttpRequest, event_id: int) -> Any:
 
 @router.patch("/events/{event_id}", response=EventDetailOut)
 def update_event(request: HttpRequest, event_id: int, payload: EventPatch) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     event = _event(request, event_id)
     data = payload.dict(exclude_unset=True)
     organisers = data.pop("organisers", None)
@@ -340,12 +338,12 @@ def update_event(request: HttpRequest, event_id: int, payload: EventPatch) -> An
 @router.post("/events/{event_id}/sessions", response={201: SessionOut})
 def add_session(request: HttpRequest, event_id: int, payload: SessionIn) -> Any:
     event = _event(request, event_id)
-    return Status(201, events.add_session(request.auth, event, **payload.dict()))  # type: ignore[attr-defined]
+    return Status(201, events.add_session(actor_of(request), event, **payload.dict()))
 
 
 @router.post("/sessions/{session_id}/items", response={201: ItemOut})
 def add_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     session = policy.get_visible_or_404(actor, Session, pk=session_id)
     data = payload.dict()
     speakers = []
@@ -368,7 +366,7 @@ def add_item(request: HttpRequest, session_id: int, payload: ItemIn) -> Any:
 
 @router.post("/events/{event_id}/invitations", response={201: list[InvitationOut]})
 def invite(request: HttpRequest, event_id: int, payload: InvitationIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     event = _event(request, event_id)
     return Status(
         201,
@@ -386,20 +384,20 @@ def register(request: HttpRequest, event_id: int, payload: RegistrationIn) -> An
     """Register the signed-in caller: confirmed while places last, then the waiting list."""
     event = _event(request, event_id)
     return Status(
-        201, registrations.register(request.auth, event, request=request, **payload.dict())
-    )  # type: ignore[attr-defined]
+        201, registrations.register(actor_of(request), event, request=request, **payload.dict())
+    )
 
 
 @router.get("/events/{event_id}/registrations", response=list[RegistrationFullOut])
 def list_registrations(request: HttpRequest, event_id: int) -> Any:
     """All registrations with their needs, for organisers (the read is audited)."""
     event = _event(request, event_id)
-    return registrations.consult_registrations(request.auth, event, request=request)  # type: ignore[attr-defined]
+    return registrations.consult_registrations(actor_of(request), event, request=request)
 
 
 @router.post("/registrations/{registration_id}/cancel", response=RegistrationOut)
 def cancel_registration(request: HttpRequest, registration_id: int) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     registration = policy.get_visible_or_404(actor, Registration, pk=registration_id)
     registrations.cancel_registration(actor, registration, request=request)
     return registration
@@ -409,10 +407,10 @@ def cancel_registration(request: HttpRequest, registration_id: int) -> Any:
 def attendance(request: HttpRequest, event_id: int, payload: AttendanceIn) -> Any:
     event = _event(request, event_id)
     return registrations.record_attendance(
-        request.auth,
+        actor_of(request),
         event,
         attended=payload.attended,
-        request=request,  # type: ignore[attr-defined]
+        request=request,
     )
 
 
@@ -420,12 +418,12 @@ def attendance(request: HttpRequest, event_id: int, payload: AttendanceIn) -> An
 def participants(request: HttpRequest, event_id: int) -> Any:
     """Confirmed participants who consented to be listed."""
     event = _event(request, event_id)
-    return registrations.participant_list(request.auth, event, request=request)  # type: ignore[attr-defined]
+    return registrations.participant_list(actor_of(request), event, request=request)
 
 
 @router.post("/events/{event_id}/minutes", response={201: MinutesVersionOut})
 def save_minutes(request: HttpRequest, event_id: int, payload: MinutesIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     event = _event(request, event_id)
     session = None
     if payload.session is not None:
@@ -443,7 +441,7 @@ def save_minutes(request: HttpRequest, event_id: int, payload: MinutesIn) -> Any
 @router.get("/events/{event_id}/event.ics")
 def event_ics(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _event(request, event_id)
-    require(request.auth, policy.VIEW, event)  # type: ignore[attr-defined]
+    require(actor_of(request), policy.VIEW, event)
     return HttpResponse(
         calendar_bytes([event], name=event.display_title),
         content_type="text/calendar; charset=utf-8",

@@ -1,6 +1,5 @@
 """Recommendations, plans, actions, progress, import/export and dashboards over the API."""
 
-
 import datetime as dt
 from typing import Any
 
@@ -11,6 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from firstline import policy
 from firstline.coordination import reports
 from firstline.coordination.api import common
+from firstline.coordination.api.common import actor_of
 from firstline.coordination.models import (
     Action,
     ActionStatus,
@@ -304,7 +304,7 @@ class DashboardOut(Schema):
 
 
 def _plan(request: HttpRequest, key: str) -> Plan:
-    return policy.get_visible_or_404(request.auth, Plan, key=key)  # type: ignore[attr-defined]
+    return policy.get_visible_or_404(actor_of(request), Plan, key=key)
 
 
 def _recs(actor: Any, ids: list[int]) -> list[Recommendation]:
@@ -329,10 +329,8 @@ def _objective(plan: Plan, code: str) -> Objective:
 @paginate(LimitOffsetPagination)
 def list_recommendations(request: HttpRequest, status: str | None = None) -> Any:
     recs = (
-        policy.visible_to(request.auth, Recommendation)
-        .prefetch_related(  # type: ignore[attr-defined]
-            "addressee_organisations", "addressee_networks", "actions"
-        )
+        policy.visible_to(actor_of(request), Recommendation)
+        .prefetch_related("addressee_organisations", "addressee_networks", "actions")
         .select_related("country")
     )
     if status:
@@ -342,7 +340,7 @@ def list_recommendations(request: HttpRequest, status: str | None = None) -> Any
 
 @router.post("/recommendations", response={201: RecommendationOut})
 def create_recommendation(request: HttpRequest, payload: RecommendationIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     data = payload.dict()
     if data["event"] is not None:
         data["event"] = policy.visible_to(actor, Event).filter(pk=data["event"]).first()
@@ -360,12 +358,12 @@ def create_recommendation(request: HttpRequest, payload: RecommendationIn) -> An
 
 @router.get("/recommendations/{rec_id}", response=RecommendationOut)
 def get_recommendation(request: HttpRequest, rec_id: int) -> Any:
-    return policy.get_visible_or_404(request.auth, Recommendation, pk=rec_id)  # type: ignore[attr-defined]
+    return policy.get_visible_or_404(actor_of(request), Recommendation, pk=rec_id)
 
 
 @router.patch("/recommendations/{rec_id}", response=RecommendationOut)
 def update_recommendation(request: HttpRequest, rec_id: int, payload: RecommendationPatch) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     rec = policy.get_visible_or_404(actor, Recommendation, pk=rec_id)
     data = payload.dict(exclude_unset=True)
     note = data.pop("note", "")
@@ -389,7 +387,7 @@ def update_recommendation(request: HttpRequest, rec_id: int, payload: Recommenda
 
 @router.get("/recommendations/{rec_id}/history", response=list[ChangeOut])
 def recommendation_history(request: HttpRequest, rec_id: int) -> Any:
-    rec = policy.get_visible_or_404(request.auth, Recommendation, pk=rec_id)  # type: ignore[attr-defined]
+    rec = policy.get_visible_or_404(actor_of(request), Recommendation, pk=rec_id)
     return list(rec.history.select_related("actor"))
 
 
@@ -398,7 +396,7 @@ def recommendation_to_action(
     request: HttpRequest, rec_id: int, payload: ActionFromRecommendationIn
 ) -> Any:
     """Turn an agreed recommendation into an action of a plan."""
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     rec = policy.get_visible_or_404(actor, Recommendation, pk=rec_id)
     data = payload.dict()
     plan = _plan(request, data.pop("plan"))
@@ -413,14 +411,14 @@ def recommendation_to_action(
 @router.get("/plans", response=list[PlanOut])
 @paginate(LimitOffsetPagination)
 def list_plans(request: HttpRequest) -> Any:
-    return policy.visible_to(request.auth, Plan).select_related(  # type: ignore[attr-defined]
+    return policy.visible_to(actor_of(request), Plan).select_related(
         "coordinator", "country", "network"
     )
 
 
 @router.post("/plans", response={201: PlanOut})
 def create_plan(request: HttpRequest, payload: PlanIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     data = payload.dict()
     data["coordinator"] = common.organisation(actor, data["coordinator"], "coordinator")
     data["country"] = common.country(data["country"])
@@ -437,12 +435,14 @@ def get_plan(request: HttpRequest, key: str) -> Any:
 
 @router.post("/plans/{key}/objectives", response={201: ObjectiveOut})
 def add_objective(request: HttpRequest, key: str, payload: ObjectiveIn) -> Any:
-    return Status(201, services.add_objective(request.auth, _plan(request, key), **payload.dict()))  # type: ignore[attr-defined]
+    return Status(
+        201, services.add_objective(actor_of(request), _plan(request, key), **payload.dict())
+    )
 
 
 @router.post("/plans/{key}/actions", response={201: ActionOut})
 def create_action(request: HttpRequest, key: str, payload: ActionIn) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     plan = _plan(request, key)
     data = payload.dict()
     objective = _objective(plan, data.pop("objective"))
@@ -463,10 +463,8 @@ def list_actions(
 ) -> Any:
     """Actions visible to the caller; filter by plan key, status, owner key, overdue."""
     actions = (
-        policy.visible_to(request.auth, Action)
-        .select_related(  # type: ignore[attr-defined]
-            "plan", "objective", "owner"
-        )
+        policy.visible_to(actor_of(request), Action)
+        .select_related("plan", "objective", "owner")
         .prefetch_related("contributors", "recommendations")
     )
     if plan:
@@ -482,9 +480,9 @@ def list_actions(
 
 def _action(request: HttpRequest, action_id: int) -> Action:
     return policy.get_visible_or_404(
-        request.auth,
+        actor_of(request),
         Action.objects.select_related("plan", "objective", "owner"),
-        pk=action_id,  # type: ignore[attr-defined]
+        pk=action_id,
     )
 
 
@@ -495,7 +493,7 @@ def get_action(request: HttpRequest, action_id: int) -> Any:
 
 @router.patch("/actions/{action_id}", response=ActionOut)
 def update_action(request: HttpRequest, action_id: int, payload: ActionPatch) -> Any:
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     action = _action(request, action_id)
     data = payload.dict(exclude_unset=True)
     contributors = data.pop("contributors", None)
@@ -532,10 +530,10 @@ def report_progress(
     return Status(
         201,
         services.report_progress(
-            request.auth,
+            actor_of(request),
             action,
             document=document,
-            **payload.dict(),  # type: ignore[attr-defined]
+            **payload.dict(),
         ),
     )
 
@@ -543,7 +541,7 @@ def report_progress(
 @router.get("/plans/{key}/export")
 def export_plan(request: HttpRequest, key: str, format: str = "csv") -> HttpResponse:
     plan = _plan(request, key)
-    actor = request.auth  # type: ignore[attr-defined]
+    actor = actor_of(request)
     if format == "xlsx":
         response = HttpResponse(
             transfer.export_xlsx(actor, plan),
@@ -567,7 +565,7 @@ def import_plan(request: HttpRequest, key: str, file: File[UploadedFile]) -> Any
     fmt = "xlsx" if name.endswith(".xlsx") else "csv" if name.endswith(".csv") else ""
     if not fmt:
         raise Problem.field("file", "a .csv or .xlsx file")
-    return transfer.import_plan(request.auth, plan, file.read(), fmt)  # type: ignore[attr-defined]
+    return transfer.import_plan(actor_of(request), plan, file.read(), fmt)
 
 
 # --- dashboards -------------------------------------------------------------------------
@@ -599,13 +597,13 @@ def country_dashboard(request: HttpRequest, code: str) -> Any:
 
         raise Http404
     return _dashboard_out(
-        reports.dashboard(request.auth, reports.Scope(country=country), today=today())
-    )  # type: ignore[attr-defined]
+        reports.dashboard(actor_of(request), reports.Scope(country=country), today=today())
+    )
 
 
 @router.get("/dashboards/networks/{key}", response=DashboardOut)
 def network_dashboard(request: HttpRequest, key: str) -> Any:
-    network = policy.get_visible_or_404(request.auth, Network, key=key)  # type: ignore[attr-defined]
+    network = policy.get_visible_or_404(actor_of(request), Network, key=key)
     return _dashboard_out(
-        reports.dashboard(request.auth, reports.Scope(network=network), today=today())
-    )  # type: ignore[attr-defined]
+        reports.dashboard(actor_of(request), reports.Scope(network=network), today=today())
+    )

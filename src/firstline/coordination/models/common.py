@@ -71,4 +71,4 @@ class Marked(models.Model):
 
     @property
     def marking(self) -> str:
-        return f"{self.get_tlp_display()} · {self.classification}"  # type: ignore[attr-defined]
+        return f"{self.get_tlp_display()} · {self.classification}"

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from firstline import policy
-from firstline.coordination import policy as coordination_policy
 from firstline.accounts.models import User
+from firstline.coordination import policy as coordination_policy
 from firstline.coordination.models import CalendarFeedToken, Event, RegistrationStatus
 from firstline.core import clock
 from firstline.core.problems import Problem

@@ -50,11 +50,11 @@ def check_period(
     """The end must come after the start (on or after, for dates with ``allow_equal``)."""
     if start is None or end is None:
         return
-    if end < start or (end == start and not allow_equal):  # type: ignore[operator]
+    if end < start or (end == start and not allow_equal):
         raise Problem.field(
             end_field,
             f"the end ({shown or end}) is before the start ({start})"
-            if end < start  # type: ignore[operator]
+            if end < start
             else f"the end ({shown or end}) is the same as the start",
         )
 

@@ -206,7 +206,7 @@ def update_event(
         if first is not None:
             raise Problem.field(
                 "start" if first.start < locked.start else "end",
-                f"the session {first.title!r} ({local_text(first.start, zone)}–"
+                f"the session {first.title!r} ({local_text(first.start, zone)} to "
                 f"{local_text(first.end, zone)}) would lie outside the event",
             )
         confirmed = locked.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
@@ -287,8 +287,8 @@ def add_item(
     if start < session.start or end > session.end:
         raise Problem.field(
             "start" if start < session.start else "end",
-            f"the item ({local_text(start, zone)}–{local_text(end, zone)}) lies outside its "
-            f"session ({local_text(session.start, zone)}–{local_text(session.end, zone)})",
+            f"the item ({local_text(start, zone)} to {local_text(end, zone)}) lies outside its "
+            f"session ({local_text(session.start, zone)} to {local_text(session.end, zone)})",
         )
     topic_list, tag_list = clean_topics(topics, tags)
     for index, speaker in enumerate(speakers):

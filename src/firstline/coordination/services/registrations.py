@@ -15,9 +15,9 @@ from django.db import transaction
 from django.http import Http404, HttpRequest
 
 from firstline import policy
-from firstline.coordination import policy as coordination_policy
 from firstline.audit.log import record
 from firstline.audit.models import Operation
+from firstline.coordination import policy as coordination_policy
 from firstline.coordination.models import Event, Registration, RegistrationStatus
 from firstline.coordination.services.common import local_text, require
 from firstline.core import clock
@@ -30,7 +30,7 @@ BADGE_SALT = "firstline.coordination.badge"
 def _notify_on_commit(registration: Registration) -> None:
     from firstline.coordination.tasks import notify_registration
 
-    transaction.on_commit(lambda: notify_registration.enqueue(registration.pk))  # type: ignore[misc]
+    transaction.on_commit(lambda: notify_registration.enqueue(registration.pk))
 
 
 def register(
@@ -235,9 +235,13 @@ def registration_for_token(event: Event, token: str) -> Registration:
         data = signing.loads(token, salt=BADGE_SALT)
     except signing.BadSignature:
         raise Http404 from None
-    if not isinstance(data, dict) or data.get("e") != event.pk:
+    if (
+        not isinstance(data, dict)
+        or data.get("e") != event.pk
+        or not isinstance(data.get("r"), int)
+    ):
         raise Http404
-    found = event.registrations.filter(pk=data.get("r")).first()
+    found = event.registrations.filter(pk=int(data["r"])).first()
     if found is None:
         raise Http404
     return found

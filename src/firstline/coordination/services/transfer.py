@@ -166,7 +166,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     except UnicodeDecodeError:
         raise Problem.field("file", "not UTF-8 text; save the CSV as UTF-8") from None
     try:
-        return [row for row in csv.reader(io.StringIO(text))]
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise Problem.field("file", f"not a readable CSV file: {exc}") from None
 

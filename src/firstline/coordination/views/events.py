@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,11 +40,11 @@ from firstline.coordination.policy import is_organiser
 from firstline.coordination.services import documents, events, registrations
 from firstline.coordination.services.common import require
 from firstline.coordination.views.common import (
-    posted,
-    posted_files,
     bytes_response,
     download,
     page,
+    posted,
+    posted_files,
     render_form,
     run_service,
 )
@@ -150,7 +150,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
     sessions = event.sessions.prefetch_related("items__speakers__person__organisation", "documents")
     mine = (
-        event.registrations.filter(user=request.user)
+        event.registrations.filter(user_id=request.user.pk or 0)
         .exclude(status=RegistrationStatus.CANCELLED)
         .first()
     )
@@ -414,7 +414,7 @@ def document_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> FileResponse:
     document = policy.get_visible_or_404(request.user, EventDocument, pk=pk)
     return download(document.file, document.filename, document.content_type)
 

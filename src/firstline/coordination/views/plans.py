@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -23,6 +25,7 @@ from firstline.coordination.forms import (
 from firstline.coordination.models import (
     Action,
     Event,
+    Objective,
     Plan,
     ProgressUpdate,
     Recommendation,
@@ -33,11 +36,11 @@ from firstline.coordination.services import actions as action_services
 from firstline.coordination.services import transfer
 from firstline.coordination.services.common import require, today
 from firstline.coordination.views.common import (
-    posted,
-    posted_files,
     bytes_response,
     download,
     page,
+    posted,
+    posted_files,
     render_form,
     run_service,
 )
@@ -157,7 +160,9 @@ def recommendation_to_action(request: HttpRequest, pk: int) -> HttpResponse:
     return render_form(request, "coordination/action_form.html", {"form": form, "rec": rec}, status)
 
 
-def _create_from_recommendation(actor, rec, objective, data):  # type: ignore[no-untyped-def]
+def _create_from_recommendation(
+    actor: Any, rec: Recommendation, objective: Objective, data: dict[str, Any]
+) -> Action:
     recs = data.pop("recommendations")
     action = action_services.action_from_recommendation(actor, rec, objective, **data)
     if len(recs) > 1:
@@ -336,7 +341,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page
-def evidence_download(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     update = policy.get_visible_or_404(request.user, ProgressUpdate, pk=pk)
     if not update.document:
         from django.http import Http404

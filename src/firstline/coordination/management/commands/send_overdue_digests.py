@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from firstline.coordination.tasks import send_overdue_digests
 from firstline.coordination.services.common import today
+from firstline.coordination.tasks import send_overdue_digests
 
 
 class Command(BaseCommand):
