@@ -113,6 +113,8 @@ def test_every_page_renders_for_the_organiser(
         url = page.format(**full)
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
+        if url.endswith("/new/") or url.endswith("/edit/"):
+            assert b'name="title"' in response.content, url  # the form's fields are there
 
 
 def test_the_participant_sees_their_badge_and_the_agenda(
