@@ -38,7 +38,8 @@ from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.directory.models import Country, Network
 
-LIST_LIMIT = 100
+LIST_LIMIT = 100  # rows per list on a page
+PDF_LIST_LIMIT = 50  # and in a PDF, where every row costs layout time; the export has all
 IN_FORCE = (RecommendationStatus.PROPOSED, RecommendationStatus.AGREED)
 
 
@@ -122,7 +123,9 @@ def _unrealised(recs: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
     )
 
 
-def dashboard(actor: Any, scope: Scope, *, today: dt.date | None = None) -> Dashboard:
+def dashboard(
+    actor: Any, scope: Scope, *, today: dt.date | None = None, limit: int = LIST_LIMIT
+) -> Dashboard:
     """Actions by status, level and priority; overdue actions; recommendations with no action."""
     day = today or clock.now().date()
     actions = scope_actions(actor, scope)
@@ -140,9 +143,9 @@ def dashboard(actor: Any, scope: Scope, *, today: dt.date | None = None) -> Dash
             "priority", _("Actions by priority"), _counts(actions, "priority", Priority)
         ),
         overdue_count=overdue.count(),
-        overdue=list(overdue.select_related("owner", "plan").order_by("due", "pk")[:LIST_LIMIT]),
+        overdue=list(overdue.select_related("owner", "plan").order_by("due", "pk")[:limit]),
         unrealised_count=unrealised.count(),
-        unrealised=list(unrealised.select_related("event").order_by("created_at")[:LIST_LIMIT]),
+        unrealised=list(unrealised.select_related("event").order_by("created_at")[:limit]),
         plans=list(Plan.objects.filter(pk__in=plan_ids).order_by("title")),
     )
 
@@ -181,14 +184,20 @@ def check_period(start: dt.date, end: dt.date) -> None:
 
 
 def state_of_play(
-    actor: Any, scope: Scope, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
+    actor: Any,
+    scope: Scope,
+    start: dt.date,
+    end: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    limit: int = LIST_LIMIT,
 ) -> Report:
     """What moved in the period: progress reported, actions completed, recommendations agreed,
     events held; with the plan's standing at the end of the period (overdue as of then)."""
     check_period(start, end)
     at = now or clock.now()
     as_of = min(end, at.date())
-    board = dashboard(actor, scope, today=as_of)
+    board = dashboard(actor, scope, today=as_of, limit=limit)
     actions = scope_actions(actor, scope)
     tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     period_start = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
@@ -233,16 +242,16 @@ def state_of_play(
             status=ActionStatus.COMPLETED, completed_on__gte=start, completed_on__lte=end
         ).count(),
         per_month=per_month,
-        progressed=list(progressed[:LIST_LIMIT]),
+        progressed=list(progressed[:limit]),
         agreed_in_period=list(
             recs.filter(agreed_at__gte=period_start, agreed_at__lt=period_end).order_by(
                 "agreed_at"
-            )[:LIST_LIMIT]
+            )[:limit]
         ),
         events=list(
             scope_events(actor, scope)
             .filter(start__lt=period_end, end__gte=period_start)
-            .order_by("start")[:LIST_LIMIT]
+            .order_by("start")[:limit]
         ),
         charts=[board.by_status, board.by_level, board.by_priority, per_month],
     )
@@ -252,5 +261,5 @@ def render_pdf(report: Report) -> bytes:
     """The report as PDF through WeasyPrint (imported here: it is slow to import)."""
     from weasyprint import HTML
 
-    html = render_to_string("coordination/report_pdf.html", {"report": report, "limit": LIST_LIMIT})
+    html = render_to_string("coordination/report_pdf.html", {"report": report})
     return bytes(HTML(string=html).write_pdf())

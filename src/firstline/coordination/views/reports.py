@@ -88,6 +88,6 @@ def report_pdf(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
             {"form": form, "scope": scope, "kind": kind},
             status=400,
         )
-    data = reports.state_of_play(request.user, scope, start, end)
+    data = reports.state_of_play(request.user, scope, start, end, limit=reports.PDF_LIST_LIMIT)
     name = f"state-of-play-{scope.slug}-{start.isoformat()}-{end.isoformat()}.pdf"
     return bytes_response(reports.render_pdf(data), name, "application/pdf")
