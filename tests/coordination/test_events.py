@@ -314,3 +314,150 @@ def test_the_zone_survives_daylight_saving(
         online_url="https://meet.example.org/x",
     )
     assert event.start.astimezone(zoneinfo.ZoneInfo("UTC")).hour == 8  # CET is UTC+1
+
+
+def test_invitations_are_mailed_once_with_the_event(
+    organiser: User,
+    workshop: Event,
+    albanian_police: Organisation,
+    police_officer: User,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    from django.core import mail
+    from icalendar import Calendar
+
+    albanian_police.email = "ctu@asp.gov.al"
+    albanian_police.save()
+    person = Person.objects.create(
+        key="al-kola",
+        organisation=albanian_police,
+        given_name="Besnik",
+        family_name="Kola",
+        email="b.kola@asp.gov.al",
+        user=police_officer,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = events.invite(
+            organiser, workshop, organisations=[albanian_police], people=[person]
+        )
+    assert len(created) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["b.kola@asp.gov.al", "ctu@asp.gov.al"]
+    assert mail.outbox[0].subject == "Invitation: National workshop on local prevention"
+    Calendar.from_ical(mail.outbox[0].attachments[0][1])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = events.invite(organiser, workshop, organisations=[albanian_police])
+    assert again == [] and len(mail.outbox) == 2
+
+
+def test_the_api_creates_an_event_and_refuses_a_session_outside_it(
+    organiser: User,
+    albanian_ministry: Organisation,
+    signed_in,  # type: ignore[no-untyped-def]
+) -> None:
+    client = signed_in(organiser)
+    created = client.post(
+        "/api/v1/coordination/events",
+        {
+            "kind": "regional_meeting",
+            "title": "Regional meeting",
+            "timezone": "Europe/Podgorica",
+            "start": "2026-05-12T09:00:00",
+            "end": "2026-05-13T13:00:00",
+            "organisers": ["al-moi"],
+            "online_url": "https://meet.example.org/rm",
+            "capacity": 40,
+            "tlp": "AMBER",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    event = created.json()
+    assert event["start"] == "2026-05-12T09:00:00+02:00"
+    url = f"/api/v1/coordination/events/{event['id']}/sessions"
+    outside = client.post(
+        url,
+        {"title": "Early", "start": "2026-05-12T08:00:00", "end": "2026-05-12T10:00:00"},
+        content_type="application/json",
+    )
+    assert outside.status_code == 400
+    assert outside["Content-Type"] == "application/problem+json"
+    assert outside.json()["errors"][0]["field"] == "start"
+    assert not Session.objects.exists()
+    inside = client.post(
+        url,
+        {
+            "title": "Opening",
+            "start": "2026-05-12T09:00:00",
+            "end": "2026-05-12T10:00:00",
+            "topics": ["local_policing"],
+        },
+        content_type="application/json",
+    )
+    assert inside.status_code == 201
+    backwards = client.patch(
+        f"/api/v1/coordination/events/{event['id']}",
+        {"end": "2026-05-11T09:00:00"},
+        content_type="application/json",
+    )
+    assert backwards.status_code == 400
+    assert backwards.json()["errors"][0]["field"] == "end"
+    detail = client.get(f"/api/v1/coordination/events/{event['id']}").json()
+    assert detail["end"] == "2026-05-13T13:00:00+02:00"
+    assert [s["title"] for s in detail["sessions"]] == ["Opening"]
+
+
+def test_the_event_form_shows_errors_by_field(
+    organiser: User,
+    albanian_ministry: Organisation,
+    signed_in,  # type: ignore[no-untyped-def]
+) -> None:
+    response = signed_in(organiser).post(
+        "/coordination/events/new/",
+        {
+            "kind": "training",
+            "title": "Training",
+            "organisers": [albanian_ministry.pk],
+            "venue": "Tirana",
+            "start": "2026-05-02T10:00",
+            "end": "2026-05-01T10:00",
+            "timezone": "Europe/Tirane",
+            "tlp": "GREEN",
+            "classification": "UNCLASSIFIED",
+            "waitlist_enabled": "on",
+        },
+    )
+    assert response.status_code == 400
+    assert b"is before the start" in response.content
+    assert not Event.objects.exists()
+
+
+def test_the_event_edit_page_saves(
+    organiser: User,
+    workshop: Event,
+    albanian_ministry: Organisation,
+    signed_in,  # type: ignore[no-untyped-def]
+) -> None:
+    client = signed_in(organiser)
+    form = client.get(f"/coordination/events/{workshop.pk}/edit/")
+    assert b'value="2025-04-10T09:00"' in form.content  # local time, not UTC
+    response = client.post(
+        f"/coordination/events/{workshop.pk}/edit/",
+        {
+            "kind": "national_workshop",
+            "title": "Renamed workshop",
+            "organisers": [albanian_ministry.pk],
+            "venue": "Durrës",
+            "start": "2025-04-10T10:00",
+            "end": "2025-04-10T17:00",
+            "timezone": "Europe/Tirane",
+            "tlp": "GREEN",
+            "classification": "UNCLASSIFIED",
+            "capacity": "5",
+            "title_sq": "Punëtori e riemërtuar",
+        },
+    )
+    assert response.status_code == 302
+    workshop.refresh_from_db()
+    assert (workshop.title, workshop.venue, workshop.capacity) == ("Renamed workshop", "Durrës", 5)
+    assert workshop.title_translations == {"sq": "Punëtori e riemërtuar"}
+    assert workshop.local_start == dt.datetime(2025, 4, 10, 10, 0)

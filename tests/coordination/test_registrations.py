@@ -382,3 +382,17 @@ def test_registration_page_shows_the_reason_it_is_closed(
     assert response.status_code == 409
     assert b"registration closed on 2025-04-05 23:59" in response.content
     assert RegistrationStatus.CONFIRMED not in Registration.objects.values_list("status", flat=True)
+
+
+def test_a_person_without_an_address_registers_without_mail(
+    workshop: Event,
+    albanian_officer: User,
+    now: dt.datetime,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = registrations.register(albanian_officer, workshop, now=now)
+    assert registration.status == "confirmed"
+    assert mail.outbox == []
+    registration.refresh_from_db()
+    assert registration.notified_status == "confirmed"

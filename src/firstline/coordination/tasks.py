@@ -42,6 +42,9 @@ def notify_registration(registration_id: int) -> str:
     registration = Registration.objects.select_related("event").filter(pk=registration_id).first()
     if registration is None or registration.notified_status == registration.status:
         return "nothing to send"
+    if not registration.email:
+        Registration.objects.filter(pk=registration.pk).update(notified_status=registration.status)
+        return "no address"
     event = registration.event
     promoted = (
         registration.status == RegistrationStatus.CONFIRMED and registration.promoted_at is not None

@@ -281,7 +281,7 @@ class Registration(models.Model):
         Person, on_delete=models.SET_NULL, related_name="registrations", null=True, blank=True
     )
     name = models.CharField(_("name"), max_length=255)
-    email = models.EmailField(_("e-mail"))
+    email = models.EmailField(_("e-mail"), blank=True, help_text=_("Empty: no e-mail is sent."))
     organisation = models.ForeignKey(
         Organisation, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
     )

@@ -74,10 +74,12 @@ def my_events(user: Any, *, now: dt.datetime | None = None) -> QuerySet[Event]:
     organisation) or organised by their organisation; from three months back."""
     at = now or clock.now()
     uid = coordination_policy.user_id(user)
-    mine = Q(
-        registrations__user_id=uid,
-        registrations__status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],
-    ) | Q(invitations__person__user_id=uid)
+    mine = Q(pk__in=[])
+    if uid is not None:
+        mine |= Q(
+            registrations__user_id=uid,
+            registrations__status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],
+        ) | Q(invitations__person__user_id=uid)
     if user.organisation_id:
         mine |= Q(organisers=user.organisation_id) | Q(
             invitations__organisation=user.organisation_id

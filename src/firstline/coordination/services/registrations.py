@@ -53,8 +53,6 @@ def register(
     user = actor if coordination_policy.user_id(actor) else None
     if user is None:
         raise Problem.field("user", "register as a signed-in person, not with an API key")
-    if not user.email:
-        raise Problem.field("email", "add an e-mail address to your account to register")
     zone = event.zone
     if event.registration_deadline and at > event.registration_deadline:
         raise Problem.field(
