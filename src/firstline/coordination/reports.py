@@ -40,6 +40,7 @@ from firstline.directory.models import Country, Network
 
 LIST_LIMIT = 100  # rows per list on a page
 PDF_LIST_LIMIT = 50  # and in a PDF, where every row costs layout time; the export has all
+DASHBOARD_LIST_LIMIT = 50  # a dashboard is an overview: the report and the export list more
 IN_FORCE = (RecommendationStatus.PROPOSED, RecommendationStatus.AGREED)
 
 

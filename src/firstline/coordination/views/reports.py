@@ -36,7 +36,9 @@ def dashboards(request: HttpRequest) -> HttpResponse:
 @page
 def dashboard(request: HttpRequest, kind: str, ref: str) -> HttpResponse:
     scope = _scope(request, kind, ref)
-    board = reports.dashboard(request.user, scope, today=today())
+    board = reports.dashboard(
+        request.user, scope, today=today(), limit=reports.DASHBOARD_LIST_LIMIT
+    )
     return render(
         request, "coordination/dashboard.html", {"board": board, "scope": scope, "kind": kind}
     )
