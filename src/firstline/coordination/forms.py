@@ -14,6 +14,7 @@ from firstline import policy
 from firstline.coordination.models import (
     TLP,
     ActionStatus,
+    Event,
     EventKind,
     Objective,
     Plan,
@@ -393,8 +394,6 @@ class RecommendationForm(TranslationsMixin, MarkingFields):
     ]
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
-        from firstline.coordination.models import Event
-
         super().__init__(*args, **kwargs)
         set_queryset(self, "event", policy.visible_to(actor, Event))
         set_queryset(self, "addressee_organisations", policy.visible_to(actor, Organisation))

@@ -21,6 +21,7 @@ from firstline.coordination.models import (
 from firstline.coordination.services import documents, events, registrations
 from firstline.coordination.services.common import require
 from firstline.coordination.services.events import SpeakerIn
+from firstline.core.problems import Problem
 
 router = Router(tags=["coordination: events"])
 
@@ -429,8 +430,6 @@ def save_minutes(request: HttpRequest, event_id: int, payload: MinutesIn) -> Any
     if payload.session is not None:
         session = event.sessions.filter(pk=payload.session).first()
         if session is None:
-            from firstline.core.problems import Problem
-
             raise Problem.field("session", f"no session {payload.session} in this event")
     return Status(
         201,

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -593,8 +593,6 @@ def _dashboard_out(board: reports.Dashboard) -> dict[str, Any]:
 def country_dashboard(request: HttpRequest, code: str) -> Any:
     country = Country.objects.filter(code=code.upper()).first()
     if country is None:
-        from django.http import Http404
-
         raise Http404
     return _dashboard_out(
         reports.dashboard(actor_of(request), reports.Scope(country=country), today=today())

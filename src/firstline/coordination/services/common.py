@@ -12,9 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.http import Http404
+from django.utils import timezone
 
 from firstline import policy
 from firstline.coordination.models import TLP, Topic
+from firstline.core import clock
 from firstline.core.problems import Problem
 
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -141,8 +143,4 @@ def require(actor: Any, action: str, obj: Model, reason: str = "") -> None:
 
 def today(now: dt.datetime | None = None) -> dt.date:
     """The date on the node's clock, in the node's time zone."""
-    from django.utils import timezone
-
-    from firstline.core import clock
-
     return timezone.localdate(now or clock.now())

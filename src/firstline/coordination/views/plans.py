@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -44,6 +44,7 @@ from firstline.coordination.views.common import (
     render_form,
     run_service,
 )
+from firstline.core.problems import Problem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -344,8 +345,6 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     update = policy.get_visible_or_404(request.user, ProgressUpdate, pk=pk)
     if not update.document:
-        from django.http import Http404
-
         raise Http404
     return download(update.document, update.document_name or "evidence")
 
@@ -393,8 +392,6 @@ def plan_import(request: HttpRequest, key: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         fmt = "xlsx" if upload.name.lower().endswith(".xlsx") else "csv"
-        from firstline.core.problems import Problem
-
         try:
             result = transfer.import_plan(request.user, plan, upload.read(), fmt)
         except Problem as problem:
