@@ -85,6 +85,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from firstline.accounts.api import router as accounts_router
     from firstline.audit.api import router as audit_router
+    from firstline.coordination.api import router as coordination_router
     from firstline.directory.api import router as directory_router
     from firstline.exchange.api import router as exchange_router
 
@@ -92,6 +93,7 @@ def _register_routers() -> None:
     api.add_router("/audit/", audit_router)
     api.add_router("/exchange/", exchange_router)
     api.add_router("/accounts/", accounts_router)
+    api.add_router("/coordination/", coordination_router)
 
 
 _register_routers()

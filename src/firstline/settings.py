@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "firstline.audit",
     "firstline.exchange",
     "firstline.accounts.admin_apps.FirstLineAdminConfig",  # django.contrib.admin behind the policy
+    "firstline.coordination",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -298,3 +299,19 @@ LOGGING = {
         "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO"),
     },
 }
+
+# E-mail: SMTP in production; the console in demo and development; in memory in tests.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
+    else "django.core.mail.backends.console.EmailBackend"
+    if RELAXED
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "First Line <no-reply@localhost>")
