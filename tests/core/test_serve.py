@@ -204,6 +204,7 @@ def test_in_production_serve_collects_static_files_and_serves_them_hashed(node) 
         FIRSTLINE_MODE="production",
         FIRSTLINE_SECRET_KEY="a-production-like-secret-key-of-fifty-characters-xx",
         FIRSTLINE_ALLOWED_HOSTS="127.0.0.1",
+        FIRSTLINE_MASTER_KEY="a-production-like-master-key-of-43-characters",
     )
     port = node.free_port()
     serve, _log = node.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")

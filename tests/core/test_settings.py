@@ -151,10 +151,15 @@ def test_production_is_the_default_mode_and_takes_its_secrets_from_files(
 ) -> None:
     key_file = tmp_path / "secret_key"
     key_file.write_text("k" * 50, encoding="utf-8")
-    loaded = load_settings(SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="node.example")
+    master_file = tmp_path / "master_key"
+    master_file.write_text("m" * 43, encoding="utf-8")
+    loaded = load_settings(
+        SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="node.example", MASTER_KEY_FILE=str(master_file)
+    )
     assert loaded["MODE"] == "production"
     assert loaded["SECRET_KEY"] == "k" * 50
     assert loaded["ALLOWED_HOSTS"] == ["node.example"]
+    assert loaded["MASTER_KEY"] == "m" * 43
     assert loaded["SESSION_COOKIE_SECURE"] is True
     assert loaded["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
     assert loaded["WHITENOISE_USE_FINDERS"] is False
