@@ -89,8 +89,9 @@ def sign_tree_head(*, now: dt.datetime | None = None, only_if_grown: bool = Fals
             signature=signature,
             key_id=keys.key_id(),
         )
-        state.head_requested_at = at
-        state.save(update_fields=["head_requested_at"])
+        if state.head_requested_at is None or state.head_requested_at < at:
+            state.head_requested_at = at
+            state.save(update_fields=["head_requested_at"])
     return head
 
 

@@ -277,11 +277,14 @@ class _Verifier:
             for node_id, value in self.frontier.append(leaf):
                 kept = pending.pop(node_id, None)
                 if kept != value:
+                    if node_id == seq << 1 and kept is None:
+                        raise Tampered(
+                            f"entry {seq} was inserted: the tree never recorded it", seq
+                        )
                     if node_id == seq << 1:
                         raise Tampered(
                             f"entry {seq} was altered: it differs from the leaf the tree "
-                            "recorded when it was appended"
-                            + (" (no leaf stored)" if kept is None else ""),
+                            "recorded when it was appended",
                             seq,
                         )
                     state = "missing" if kept is None else "altered"
