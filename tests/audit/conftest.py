@@ -14,11 +14,13 @@ from firstline.audit.models import AuditEntry, Operation
 from firstline.directory.models import Organisation, Person
 
 
-
 def make_user(organisation: Organisation | None, role: str, username: str) -> User:
     user = User.objects.create_user(
-        username=username, password="correct horse battery staple", organisation=organisation,
-        role=role, clearance="RESTRICTED",
+        username=username,
+        password="correct horse battery staple",
+        organisation=organisation,
+        role=role,
+        clearance="RESTRICTED",
     )
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     return user

@@ -45,9 +45,7 @@ def test_the_published_key_verifies_a_tree_head(
     public = OKPKey.import_key(jwk).get_op_key("verify")
     public.verify(signature, payload_of(head))
     # and with nothing but cryptography
-    Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"])).verify(
-        signature, payload_of(head)
-    )
+    Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"])).verify(signature, payload_of(head))
 
 
 def test_the_key_id_is_the_rfc7638_thumbprint(db: None) -> None:

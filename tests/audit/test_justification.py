@@ -98,7 +98,9 @@ def test_a_sensitive_page_asks_why_before_showing_the_record(
     shown = client.get(url)
     assert shown.content == b"record of Hoxha"
     entry = AuditEntry.objects.get()
-    assert entry.justification == "Request from a partner authority: Albanian liaison asked on 3 May"
+    assert (
+        entry.justification == "Request from a partner authority: Albanian liaison asked on 3 May"
+    )
     assert entry.subjects == [f"person:{albanian_contact.pk}"]
     client.get(url)  # a reload within the grant is logged again, with the same reason
     assert AuditEntry.objects.filter(justification=entry.justification).count() == 2

@@ -168,7 +168,7 @@ def test_it_rejects_proofs_with_any_hash_changed(n: int, data: st.DataObject) ->
     bad = [*proof[:j], ref_hash(proof[j]), *proof[j + 1 :]]
     assert not merkle.verify_consistency(m, n, old, root, bad)
     assert not merkle.verify_consistency(m, n, ref_hash(old), root, proof)
-    assert not merkle.verify_consistency(m, n, old, root, proof + [root])
+    assert not merkle.verify_consistency(m, n, old, root, [*proof, root])
 
 
 @pytest.mark.parametrize("n", [1000, 1023, 1024, 1025, 4097, 65_537])

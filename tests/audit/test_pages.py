@@ -18,7 +18,9 @@ from firstline.audit.models import AuditEntry, Operation
 from firstline.directory.models import Organisation, Person
 
 
-def consult(actor: User | None, subject: object, justification: str = "", **kw: object) -> AuditEntry:
+def consult(
+    actor: User | None, subject: object, justification: str = "", **kw: object
+) -> AuditEntry:
     with transaction.atomic():
         return record(
             actor=actor,
@@ -70,7 +72,11 @@ def test_the_search_filters_by_user_organisation_operation_and_period(
 
     assert shown(user="rs-analyst") == {"rs consult", "rs erase", "rs later"}
     assert shown(organisation="rs-moi", operation="erase") == {"rs erase"}
-    assert shown(date_from="2026-05-04", date_to="2026-05-04") == {"al consult", "rs consult", "rs erase"}
+    assert shown(date_from="2026-05-04", date_to="2026-05-04") == {
+        "al consult",
+        "rs consult",
+        "rs erase",
+    }
     assert shown(date_from="2026-05-05") == {"rs later"}
     assert shown(user="nobody") == set()
     bad = client.get("/audit/", {"date_from": "2026-05-05", "date_to": "2026-05-01"})
@@ -99,7 +105,7 @@ def test_others_may_not_open_the_oversight_pages(
 def test_the_csv_export_is_itself_audited(
     node_admin: User, albanian_officer: User, signed_in: Callable[[User], Client]
 ) -> None:
-    consult(albanian_officer, "person:4", "=HYPERLINK(\"evil\")")
+    consult(albanian_officer, "person:4", '=HYPERLINK("evil")')
     consult(albanian_officer, "person:5", "fine")
     response = signed_in(node_admin).get("/audit/export.csv", {"subject": "person:4"})
     assert response["Content-Type"].startswith("text/csv")

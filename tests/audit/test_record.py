@@ -121,3 +121,28 @@ def test_hashes_in_the_api_are_standard_base64(write_log: Callable[..., list[Aud
     assert base64.b64decode(base64.b64encode(bytes(entries[0].leaf_hash))) == bytes(
         entries[0].leaf_hash
     )
+
+
+def test_a_read_is_logged_once_naming_the_records_and_their_subjects(
+    albanian_officer: User, albanian_police: Organisation
+) -> None:
+    from django.test import RequestFactory
+
+    from firstline.audit.reads import consulted
+
+    people = [
+        Person.objects.create(
+            key=f"p{i}", organisation=albanian_police, given_name="A", family_name=f"B{i}"
+        )
+        for i in range(3)
+    ]
+    request = RequestFactory().get("/directory/people/")
+    request.user = albanian_officer
+    with transaction.atomic():
+        entry = consulted(request, people)
+        assert consulted(request, []) is None
+    assert entry is not None
+    assert entry.object_type == "directory.person"
+    assert entry.object_ids == [str(p.pk) for p in people]
+    assert entry.subjects == [f"person:{p.pk}" for p in people]
+    assert AuditEntry.objects.count() == 1

@@ -41,7 +41,12 @@ def forged(seq: int, justification: str, at: dt.datetime) -> dict[str, object]:
         "outcome": "success",
     }  # fmt: skip
     canonical = canonical_json(entry_body(at=format_time(at), **fields))  # type: ignore[arg-type]
-    return {**fields, "at": at, "canonical": canonical.decode(), "leaf_hash": merkle.hash_leaf(canonical)}
+    return {
+        **fields,
+        "at": at,
+        "canonical": canonical.decode(),
+        "leaf_hash": merkle.hash_leaf(canonical),
+    }
 
 
 def insert_row(row: dict[str, object]) -> None:
@@ -52,17 +57,18 @@ def insert_row(row: dict[str, object]) -> None:
         else v
         for v in row.values()
     ]  # fmt: skip
-    sql(
-        f"INSERT INTO audit_auditentry ({', '.join(columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})",
-        values,
-    )
+    marks = ", ".join(["%s"] * len(columns))
+    statement = f"INSERT INTO audit_auditentry ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+    sql(statement, values)
 
 
 def rewrite(seq: int, new_seq: int, justification: str) -> None:
     """Replace the row at ``seq`` with a consistent forgery numbered ``new_seq``."""
     at = AuditEntry.objects.get(seq=seq).at
-    sql("DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)", [seq])
+    sql(
+        "DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)",
+        [seq],
+    )
     sql("DELETE FROM audit_auditentry WHERE seq = %s", [seq])
     insert_row(forged(new_seq, justification, at))
 
@@ -79,7 +85,10 @@ def tamper(kind: str, p: int, q: int) -> None:
     elif kind == "rewrite":
         rewrite(p, p, "nothing to see")
     elif kind == "delete":
-        sql("DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)", [p])
+        sql(
+            "DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)",
+            [p],
+        )
         sql("DELETE FROM audit_auditentry WHERE seq = %s", [p])
     elif kind == "insert":
         # make room at p (two steps: seq is unique), then slip a consistent entry in
@@ -168,7 +177,10 @@ def test_a_forged_tree_head_signature_is_caught(sound_log: None) -> None:
 def test_a_rolled_back_log_is_caught(sound_log: None) -> None:
     sql("DELETE FROM audit_treehead WHERE tree_size = %s", [SIZE])
     for seq in range(30, SIZE):
-        sql("DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)", [seq])
+        sql(
+            "DELETE FROM audit_auditref WHERE entry_id IN (SELECT id FROM audit_auditentry WHERE seq = %s)",
+            [seq],
+        )
         sql("DELETE FROM audit_auditentry WHERE seq = %s", [seq])
     report = verify_log()
     assert report.first_bad_seq == 30

@@ -136,9 +136,7 @@ def entries(request: HttpRequest, start: str | None = None, end: str | None = No
     actor = request.auth  # type: ignore[attr-defined]
     rows = AuditEntry.objects.filter(seq__gte=first, seq__lte=last).order_by("seq")
     with transaction.atomic():
-        readable = set(
-            policy.visible_to(actor, rows).values_list("seq", flat=True)
-        )
+        readable = set(policy.visible_to(actor, rows).values_list("seq", flat=True))
         shown = []
         for seq, canonical, leaf in rows.values_list("seq", "canonical", "leaf_hash"):
             shown.append(

@@ -70,9 +70,7 @@ class JustificationForm(forms.Form):
         )
 
 
-def require_justification(
-    request: HttpRequest, obj: Any, *, label: str = ""
-) -> str | HttpResponse:
+def require_justification(request: HttpRequest, obj: Any, *, label: str = "") -> str | HttpResponse:
     """The justification for showing ``obj`` now, or the page that asks for it."""
     key = ref(obj)
     granted: dict[str, Any] = request.session.get(SESSION_KEY, {})

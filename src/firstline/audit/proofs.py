@@ -59,7 +59,9 @@ def inclusion(leaf_index: int | None, tree_size: int | None) -> dict[str, Any]:
     if leaf_index >= tree_size:
         raise Problem.field("leaf_index", f"must be smaller than tree_size ({tree_size})")
     ranges = merkle.inclusion_ranges(leaf_index, tree_size)
-    hashes = merkle.resolve([*ranges, (leaf_index, leaf_index + 1), (0, tree_size)], store.fetch_nodes)
+    hashes = merkle.resolve(
+        [*ranges, (leaf_index, leaf_index + 1), (0, tree_size)], store.fetch_nodes
+    )
     return {
         "leaf_index": leaf_index,
         "tree_size": tree_size,

@@ -147,11 +147,13 @@ def _differing_fields(stored: bytes, derived: dict[str, Any]) -> str:
 def _node_label(node: int) -> str:
     level, index = merkle.node_position(node)
     first = index << level
-    return f"tree node (level {level}, index {index}) over entries {first}-{first + (1 << level) - 1}"
+    return (
+        f"tree node (level {level}, index {index}) over entries {first}-{first + (1 << level) - 1}"
+    )
 
 
 class _Verifier:
-    def __init__(self, chunk: int, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, chunk: int, progress: Callable[[int], object] | None) -> None:
         self.chunk = chunk
         self.progress = progress
         self.report = Report()
@@ -213,12 +215,13 @@ class _Verifier:
                     bytes(head.root_hash),
                     proof,
                 ):
-                    raise Tampered(
-                        f"tree heads #{previous.pk} and #{head.pk} are not consistent"
-                    )
-            elif previous is not None and previous.tree_size == head.tree_size:
-                if bytes(previous.root_hash) != bytes(head.root_hash):
-                    raise Tampered(f"tree heads #{previous.pk} and #{head.pk} fork at one size")
+                    raise Tampered(f"tree heads #{previous.pk} and #{head.pk} are not consistent")
+            elif (
+                previous is not None
+                and previous.tree_size == head.tree_size
+                and bytes(previous.root_hash) != bytes(head.root_hash)
+            ):
+                raise Tampered(f"tree heads #{previous.pk} and #{head.pk} fork at one size")
             previous = head
 
     # -- entries ----------------------------------------------------------------------------
@@ -278,9 +281,7 @@ class _Verifier:
                 kept = pending.pop(node_id, None)
                 if kept != value:
                     if node_id == seq << 1 and kept is None:
-                        raise Tampered(
-                            f"entry {seq} was inserted: the tree never recorded it", seq
-                        )
+                        raise Tampered(f"entry {seq} was inserted: the tree never recorded it", seq)
                     if node_id == seq << 1:
                         raise Tampered(
                             f"entry {seq} was altered: it differs from the leaf the tree "
@@ -352,8 +353,6 @@ class _Verifier:
         return self.report
 
 
-def verify_log(
-    *, chunk: int = CHUNK, progress: Callable[[int], None] | None = None
-) -> Report:
+def verify_log(*, chunk: int = CHUNK, progress: Callable[[int], object] | None = None) -> Report:
     """Check the whole log; the report names the first problem found (empty when sound)."""
     return _Verifier(chunk, progress).run()

@@ -25,6 +25,7 @@ from firstline.audit.forms import SearchForm
 from firstline.audit.log import record
 from firstline.audit.models import AuditEntry, Operation
 from firstline.audit.policy import EXPORT, VIEW_OWN
+from firstline.audit.reads import consulted
 from firstline.audit.search import apply_filters, keyset_page, rows_for
 
 CSV_COLUMNS = [
@@ -46,14 +47,7 @@ CSV_COLUMNS = [
 
 
 def _log_read(request: HttpRequest, entries: list[AuditEntry]) -> None:
-    if entries:
-        record(
-            actor=request.user,
-            operation=Operation.CONSULT,
-            object_type="audit.entry",
-            object_ids=[e.seq for e in entries],
-            request=request,
-        )
+    consulted(request, entries, object_type="audit.entry")
 
 
 def _search(request: HttpRequest, action: str) -> tuple[SearchForm, Any]:
@@ -67,7 +61,7 @@ def _search(request: HttpRequest, action: str) -> tuple[SearchForm, Any]:
 
 
 def _filters_query(request: HttpRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "before" and v])
+    return urlencode([(k, str(v)) for k, v in request.GET.items() if k != "before" and v])
 
 
 @login_required
@@ -103,7 +97,7 @@ class _Echo:
 @login_required
 def export(request: HttpRequest) -> StreamingHttpResponse:
     """The search's results as CSV (streamed); the export itself is logged as EXPORT."""
-    form, qs = _search(request, EXPORT)
+    _form, qs = _search(request, EXPORT)
     with transaction.atomic():
         record(
             actor=request.user,
