@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firstline.audit import heads, merkle
-from firstline.audit.canonical import canonical_json, entry_body, format_time
+from firstline.audit.canonical import canonical_entry, format_time
 from firstline.audit.models import AuditEntry
 from firstline.audit.verify import verify_log
 
 SIZE = 40
-KINDS = ["column", "canonical", "rewrite", "delete", "insert", "swap", "swap_rewrite"]
+KINDS = ["column", "json", "canonical", "rewrite", "delete", "insert", "swap", "swap_rewrite"]
 
 
 def sql(statement: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
@@ -40,7 +40,7 @@ def forged(seq: int, justification: str, at: dt.datetime) -> dict[str, object]:
         "subjects": [], "recipients": [], "justification": justification, "request_id": "",
         "outcome": "success",
     }  # fmt: skip
-    canonical = canonical_json(entry_body(at=format_time(at), **fields))  # type: ignore[arg-type]
+    canonical = canonical_entry(at=format_time(at), **fields)  # type: ignore[arg-type]
     return {
         **fields,
         "at": at,
@@ -76,6 +76,8 @@ def rewrite(seq: int, new_seq: int, justification: str) -> None:
 def tamper(kind: str, p: int, q: int) -> None:
     if kind == "column":
         sql("UPDATE audit_auditentry SET justification = %s WHERE seq = %s", ["nothing to see", p])
+    elif kind == "json":
+        sql("UPDATE audit_auditentry SET object_ids = %s WHERE seq = %s", ["[7, {}]", p])
     elif kind == "canonical":
         sql(
             "UPDATE audit_auditentry SET canonical = REPLACE(canonical, '\"case ', '\"Case ') "

@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 
-from firstline.audit import merkle
-from firstline.audit.canonical import canonical_json, entry_body, format_time
-from firstline.audit.models import AuditEntry, AuditNode, AuditRef, LogState, RefKind
+from firstline.audit import merkle, store
+from firstline.audit.canonical import canonical_entry, format_time
+from firstline.audit.models import AuditEntry, RefKind
 from firstline.core import clock
 
 _REF_PREFIX = {"organisation": "org"}
@@ -43,11 +43,10 @@ def _actor_fields(actor: Any) -> tuple[str, str]:
     return user, (f"org:{org}" if org else "")
 
 
-def _head_due(state: LogState, seq: int, at: dt.datetime) -> bool:
+def _head_due(last: dt.datetime | None, seq: int, at: dt.datetime) -> bool:
     """A tree head is due every N entries, or when T seconds passed since one was asked for."""
     if (seq + 1) % max(1, settings.AUDIT_STH_EVERY_ENTRIES) == 0:
         return True
-    last = state.head_requested_at
     return last is None or (at - last).total_seconds() >= settings.AUDIT_STH_EVERY_SECONDS
 
 
@@ -91,7 +90,7 @@ def record(
     request_id: str = getattr(request, "request_id", "") if request is not None else ""
     at_text = format_time(at)
 
-    state, _ = LogState.objects.select_for_update().get_or_create(id=1)
+    state = store.lock_state()
     seq = state.size
     fields: dict[str, Any] = {
         "seq": seq,
@@ -107,28 +106,24 @@ def record(
         "request_id": request_id,
         "outcome": outcome,
     }
-    canonical = canonical_json(entry_body(at=at_text, **fields))
+    canonical = canonical_entry(at=at_text, **fields)
     leaf = hashlib.sha256(merkle.LEAF_PREFIX + canonical).digest()
-    entry = AuditEntry.objects.create(
-        at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields
+    entry = AuditEntry(at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields)
+    entry.pk = store.insert_entry(
+        {**fields, "at": at, "canonical": entry.canonical, "leaf_hash": leaf}
     )
-    refs = [AuditRef(entry=entry, kind=RefKind.SUBJECT, ref=s) for s in dict.fromkeys(subject_ids)]
-    refs += [
-        AuditRef(entry=entry, kind=RefKind.RECIPIENT, ref=r) for r in dict.fromkeys(recipient_ids)
-    ]
-    if refs:
-        AuditRef.objects.bulk_create(refs)
-
-    frontier = merkle.Frontier.from_bytes(seq, bytes(state.frontier))
-    AuditNode.objects.bulk_create(
-        [AuditNode(id=node, hash=value) for node, value in frontier.append(leaf)]
+    entry._state.adding = False
+    entry._state.db = transaction.get_connection().alias
+    store.insert_refs(
+        [(entry.pk, RefKind.SUBJECT, s) for s in dict.fromkeys(subject_ids)]
+        + [(entry.pk, RefKind.RECIPIENT, r) for r in dict.fromkeys(recipient_ids)]
     )
+    frontier = merkle.Frontier.from_bytes(seq, state.frontier)
+    store.insert_nodes(frontier.append(leaf))
     state.size = seq + 1
     state.frontier = frontier.to_bytes()
-    update = ["size", "frontier"]
-    if _head_due(state, seq, at):
+    if _head_due(state.head_requested_at, seq, at):
         state.head_requested_at = at
-        update.append("head_requested_at")
         transaction.on_commit(_request_head, robust=True)
-    state.save(update_fields=update)
+    store.save_state(state)
     return entry
