@@ -81,7 +81,6 @@ def public_jwk() -> dict[str, Any]:
     return public_jwk_for(raw_public(private_key().public_key()))
 
 
-@functools.cache
 def key_id() -> str:
     """RFC 7638 thumbprint of the current public key."""
     return str(public_jwk()["kid"])
