@@ -17,7 +17,7 @@ from django.db.models import CharField, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 
 from firstline import policy
-from firstline.accounts.models import Role
+from firstline.accounts.models import Role, User
 from firstline.audit.models import AuditEntry, AuditRef, RefKind, TreeHead
 from firstline.directory.models import Person
 
@@ -57,8 +57,8 @@ def own_filter(actor: Any) -> Q:
 
 
 def _visible_audit(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
-    if action == VIEW_OWN and getattr(actor, "pk", None) is not None:
-        return qs.filter(own_filter(actor))
+    if action == VIEW_OWN:  # a person's own history; an API key has none
+        return qs.filter(own_filter(actor)) if isinstance(actor, User) else qs.none()
     if action not in OVERSIGHT or not _is_overseer(actor):
         return qs.none()
     if actor.role == Role.NODE_ADMIN:
