@@ -500,6 +500,9 @@ def run(quick: bool) -> str:
     rows.append(
         ("cost the log adds to the read (p50 difference)", ms(added), "< 2 ms", _met(added < 0.002))
     )
+    rows.append(
+        ("`record()` in its own transaction, alone", summary_ms(record_cost(samples)), "—", "")
+    )
 
     single, batches, batch = (200, 5, 100) if quick else (1000, 20, 250)
     sqlite = append_rates(single, batches, batch)
