@@ -6,4 +6,4 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from firstline.audit import policy  # noqa: F401  registers this domain's rules
+        from firstline.audit import checks, policy  # noqa: F401  registers rules and checks

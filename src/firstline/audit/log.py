@@ -1,4 +1,12 @@
-"""``record``: the one call that writes an audit entry, inside the caller's transaction."""
+"""``record``: the one call that writes an audit entry, inside the caller's transaction.
+
+Conventions for the ids an entry names (strings; never names of people):
+- ``actor_user`` ``"user:<pk>"`` (or an API key's label), ``actor_organisation`` ``"org:<pk>"``;
+- ``subjects`` and ``recipients``: pass model instances and they become ``"person:<pk>"``,
+  ``"org:<pk>"``, ``"user:<pk>"`` or ``"<model>:<pk>"`` (:func:`ref`); strings pass unchanged.
+  The page "my access history" finds a user's own entries by ``"person:<pk>"`` of their
+  directory Person, so pass the Person (or that string) as the subject.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,24 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-import rfc8785
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 
-from firstline.audit.models import AuditEntry, LogState
+from firstline.audit import merkle, store
+from firstline.audit.canonical import canonical_entry, format_time
+from firstline.audit.models import AuditEntry, RefKind
 from firstline.core import clock
+
+_REF_PREFIX = {"organisation": "org"}
+
+
+def ref(value: Any) -> str:
+    """The id an entry stores for a subject, recipient or object: ``"person:12"``."""
+    if isinstance(value, models.Model):
+        name = value._meta.model_name or "object"
+        return f"{_REF_PREFIX.get(name, name)}:{value.pk}"
+    return str(value)
 
 
 def _actor_fields(actor: Any) -> tuple[str, str]:
@@ -22,6 +41,19 @@ def _actor_fields(actor: Any) -> tuple[str, str]:
     user = getattr(actor, "actor_label", "") or ""
     org = getattr(actor, "organisation_id", None)
     return user, (f"org:{org}" if org else "")
+
+
+def _head_due(last: dt.datetime | None, seq: int, at: dt.datetime) -> bool:
+    """A tree head is due every N entries, or when T seconds passed since one was asked for."""
+    if (seq + 1) % max(1, settings.AUDIT_STH_EVERY_ENTRIES) == 0:
+        return True
+    return last is None or (at - last).total_seconds() >= settings.AUDIT_STH_EVERY_SECONDS
+
+
+def _request_head() -> None:
+    from firstline.audit.tasks import issue_tree_head
+
+    issue_tree_head.enqueue()
 
 
 def record(
@@ -39,51 +71,59 @@ def record(
 ) -> AuditEntry:
     """Append one entry. Must run inside the transaction of the access it records.
 
-    ``subjects`` are internal ids of the data subjects (never names); ``recipients`` name the
-    organisations a disclosure went to. If the entry cannot be written the exception propagates
-    and the caller's transaction (the access) rolls back with it.
+    ``subjects`` are the data subjects (model instances or internal ids, never names);
+    ``recipients`` the organisations a disclosure went to. If the entry cannot be written the
+    exception propagates and the caller's transaction (the access) rolls back with it.
+
+    Concurrency: the single ``LogState`` row is locked (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already serialise writers) before the sequence number is
+    taken, so writers queue and the log can neither fork nor reorder. The lock is held until
+    the caller's transaction ends: keep audited transactions short.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the transaction of the access")
     at = now or clock.now()
     actor_user, actor_org = _actor_fields(actor)
-    # Lock the single state row: writers queue here, so sequence numbers never fork.
-    state, _ = LogState.objects.select_for_update().get_or_create(id=1)
-    seq = state.size
-    ids = [str(i) for i in object_ids]
-    subject_ids = [str(s) for s in subjects]
-    recipient_ids = [str(r) for r in recipients]
+    ids = [ref(i) for i in object_ids]
+    subject_ids = [ref(s) for s in subjects]
+    recipient_ids = [ref(r) for r in recipients]
     request_id: str = getattr(request, "request_id", "") if request is not None else ""
-    body: dict[str, Any] = {
+    at_text = format_time(at)
+
+    state = store.lock_state()
+    seq = state.size
+    fields: dict[str, Any] = {
         "seq": seq,
-        "at": at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-        "actor": {"user": actor_user, "organisation": actor_org, "node": settings.NODE_NAME},
-        "operation": operation,
-        "object": {"type": object_type, "ids": ids},
+        "actor_user": actor_user,
+        "actor_organisation": actor_org,
+        "actor_node": settings.NODE_NAME,
+        "operation": str(operation),
+        "object_type": object_type,
+        "object_ids": ids,
         "subjects": subject_ids,
         "recipients": recipient_ids,
         "justification": justification,
         "request_id": request_id,
         "outcome": outcome,
     }
-    canonical = rfc8785.dumps(body)
-    entry = AuditEntry.objects.create(
-        seq=seq,
-        at=at,
-        actor_user=actor_user,
-        actor_organisation=actor_org,
-        actor_node=settings.NODE_NAME,
-        operation=operation,
-        object_type=object_type,
-        object_ids=ids,
-        subjects=subject_ids,
-        recipients=recipient_ids,
-        justification=justification,
-        request_id=request_id,
-        outcome=outcome,
-        canonical=canonical.decode(),
-        leaf_hash=hashlib.sha256(b"\x00" + canonical).digest(),
+    canonical = canonical_entry(at=at_text, **fields)
+    leaf = hashlib.sha256(merkle.LEAF_PREFIX + canonical).digest()
+    entry = AuditEntry(at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields)
+    entry.pk = store.insert_entry(
+        {**fields, "at": at, "canonical": entry.canonical, "leaf_hash": leaf}
     )
+    entry._state.adding = False
+    entry._state.db = transaction.get_connection().alias
+    store.insert_refs(
+        [(entry.pk, RefKind.SUBJECT, s) for s in dict.fromkeys(subject_ids)]
+        + [(entry.pk, RefKind.RECIPIENT, r) for r in dict.fromkeys(recipient_ids)]
+    )
+    frontier = merkle.Frontier.from_bytes(seq, state.frontier)
+    store.insert_nodes(frontier.append(leaf))
     state.size = seq + 1
-    state.save(update_fields=["size"])
+    state.frontier = frontier.to_bytes()
+    if _head_due(state.head_requested_at, seq, at):
+        state.head_requested_at = at
+        transaction.on_commit(_request_head, robust=True)
+    store.save_state(state)
     return entry
