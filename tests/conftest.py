@@ -129,3 +129,22 @@ def signed_in(db: None) -> Callable[[User], Client]:
         return client
 
     return _signed_in
+
+
+@pytest.fixture
+def production_secrets() -> dict[str, str]:
+    """Every secret production mode requires, as environment variables (a test drops one)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    log_key = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return {
+        "FIRSTLINE_SECRET_KEY": "a-production-like-secret-key-of-fifty-characters-xx",
+        "FIRSTLINE_ALLOWED_HOSTS": "127.0.0.1,node.example.org",
+        "FIRSTLINE_MASTER_KEY": "a-production-like-master-key-of-43-characters",
+        "FIRSTLINE_LOG_KEY": log_key.decode(),
+    }

@@ -57,17 +57,15 @@ def test_the_session_and_csrf_cookies_are_httponly_and_samesite(
     assert session["httponly"] and session["samesite"] == "Lax"
 
 
-def test_production_cookies_are_secure(tmp_path: Path) -> None:
+def test_production_cookies_are_secure(tmp_path: Path, production_secrets: dict[str, str]) -> None:
     import os
     import subprocess
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRSTLINE_")}
     env.update(
+        **production_secrets,
         FIRSTLINE_MODE="production",
-        FIRSTLINE_SECRET_KEY="s" * 50,
-        FIRSTLINE_ALLOWED_HOSTS="node.example.org",
-        FIRSTLINE_MASTER_KEY="m" * 43,
         FIRSTLINE_VAR_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="firstline.settings",
     )
@@ -142,7 +140,11 @@ def test_the_scanner_accepts_external_scripts_and_look_alikes() -> None:
 
 
 def test_no_template_in_src_has_inline_script_handlers_or_styles() -> None:
-    templates = sorted(SRC.rglob("templates/**/*.html"))
+    # *_pdf.html templates are rendered by WeasyPrint into PDF files and never served to a
+    # browser, so the Content Security Policy does not apply to them (they may carry <style>).
+    templates = sorted(
+        p for p in SRC.rglob("templates/**/*.html") if not p.name.endswith("_pdf.html")
+    )
     assert len(templates) > 5  # the scan finds the templates at all
     offences = {
         str(path.relative_to(SRC)): found

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def firstline_check(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]:
     """``python -m firstline.cli check`` in a clean environment holding only ``variables``."""
@@ -23,19 +25,14 @@ def firstline_check(tmp_path: Path, **variables: str) -> subprocess.CompletedPro
     )
 
 
-# The node's other production secrets (the exchange master key), so a test can leave out one.
-PRODUCTION_KEYS = {"FIRSTLINE_MASTER_KEY": "m" * 43}
-
-
-def test_production_without_a_master_key_stops_and_names_it(tmp_path: Path) -> None:
-    result = firstline_check(
-        tmp_path,
-        FIRSTLINE_MODE="production",
-        FIRSTLINE_SECRET_KEY="k" * 50,
-        FIRSTLINE_ALLOWED_HOSTS="node.example.org",
-    )
+@pytest.mark.parametrize("missing", ["FIRSTLINE_MASTER_KEY", "FIRSTLINE_LOG_KEY"])
+def test_production_without_a_node_key_stops_and_names_it(
+    tmp_path: Path, production_secrets: dict[str, str], missing: str
+) -> None:
+    variables = {k: v for k, v in production_secrets.items() if k != missing}
+    result = firstline_check(tmp_path, FIRSTLINE_MODE="production", **variables)
     assert result.returncode != 0
-    assert "FIRSTLINE_MASTER_KEY" in result.stderr
+    assert missing in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -61,7 +58,9 @@ def test_the_mode_defaults_to_production(tmp_path: Path) -> None:
     assert "FIRSTLINE_SECRET_KEY" in result.stderr
 
 
-def test_the_secret_key_may_come_from_a_file(tmp_path: Path) -> None:
+def test_the_secret_key_may_come_from_a_file(
+    tmp_path: Path, production_secrets: dict[str, str]
+) -> None:
     secret = tmp_path / "secret_key"
     secret.write_text("f" * 50 + "\n", encoding="utf-8")
     result = firstline_check(
@@ -69,7 +68,8 @@ def test_the_secret_key_may_come_from_a_file(tmp_path: Path) -> None:
         FIRSTLINE_MODE="production",
         FIRSTLINE_SECRET_KEY_FILE=str(secret),
         FIRSTLINE_ALLOWED_HOSTS="node.example.org",
-        **PRODUCTION_KEYS,
+        FIRSTLINE_MASTER_KEY=production_secrets["FIRSTLINE_MASTER_KEY"],
+        FIRSTLINE_LOG_KEY=production_secrets["FIRSTLINE_LOG_KEY"],
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

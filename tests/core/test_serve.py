@@ -199,13 +199,10 @@ def test_serve_without_the_worker_runs_only_the_web_server(node) -> None:
     assert serve.wait(timeout=node.WAIT_SECONDS) == 0
 
 
-def test_in_production_serve_collects_static_files_and_serves_them_hashed(node) -> None:
-    node.env.update(
-        FIRSTLINE_MODE="production",
-        FIRSTLINE_SECRET_KEY="a-production-like-secret-key-of-fifty-characters-xx",
-        FIRSTLINE_ALLOWED_HOSTS="127.0.0.1",
-        FIRSTLINE_MASTER_KEY="a-production-like-master-key-of-43-characters",
-    )
+def test_in_production_serve_collects_static_files_and_serves_them_hashed(
+    node, production_secrets
+) -> None:
+    node.env.update(FIRSTLINE_MODE="production", **production_secrets)
     port = node.free_port()
     serve, _log = node.start("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
     base = f"http://127.0.0.1:{port}"

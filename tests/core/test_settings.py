@@ -147,14 +147,19 @@ def test_production_refuses_to_start_without_allowed_hosts(load_settings: Any) -
 
 
 def test_production_is_the_default_mode_and_takes_its_secrets_from_files(
-    load_settings: Any, tmp_path: Path
+    load_settings: Any, tmp_path: Path, production_secrets: dict[str, str]
 ) -> None:
     key_file = tmp_path / "secret_key"
     key_file.write_text("k" * 50, encoding="utf-8")
     master_file = tmp_path / "master_key"
     master_file.write_text("m" * 43, encoding="utf-8")
+    log_key_file = tmp_path / "log_key.pem"
+    log_key_file.write_text(production_secrets["FIRSTLINE_LOG_KEY"], encoding="utf-8")
     loaded = load_settings(
-        SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="node.example", MASTER_KEY_FILE=str(master_file)
+        SECRET_KEY_FILE=str(key_file),
+        ALLOWED_HOSTS="node.example",
+        MASTER_KEY_FILE=str(master_file),
+        LOG_KEY_FILE=str(log_key_file),
     )
     assert loaded["MODE"] == "production"
     assert loaded["SECRET_KEY"] == "k" * 50
