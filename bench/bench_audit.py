@@ -189,7 +189,7 @@ def _postgres_append(single: int, batches: int, batch: int) -> dict[str, float] 
     except (OSError, subprocess.SubprocessError) as exc:
         return f"PostgreSQL not reachable: {exc}"
     env = {**os.environ, "FIRSTLINE_DATABASE_URL": url, "FIRSTLINE_MODE": "test"}
-    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -253,7 +253,7 @@ def api_proof_timings(n: int, samples: int) -> list[float]:
 def _run_measured(args: list[str]) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (bytes) and output of a ``firstline`` subprocess."""
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+    process = subprocess.Popen(
         [sys.executable, "-m", "firstline.cli", *args],
         cwd=ROOT,
         env={**os.environ},
