@@ -44,8 +44,11 @@ typecheck: install
 bench: install
 	$(BIN)/python -m bench
 
+## make messages: extract interface text into the catalogues, regenerate fallbacks, compile
 messages: install
-	cd src/firstline && ../../$(BIN)/django-admin makemessages -l sq -l sr_Latn -l mk -l en --ignore='*/migrations/*'
+	mkdir -p src/firstline/locale
+	cd src/firstline && FIRSTLINE_MODE=test ../../$(BIN)/firstline makemessages -l sq -l sr_Latn -l mk --ignore='migrations/*' --no-obsolete
+	FIRSTLINE_MODE=test $(BIN)/python -m firstline.core.i18n
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3*
