@@ -85,9 +85,11 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from firstline.audit.api import router as audit_router
     from firstline.directory.api import router as directory_router
+    from firstline.knowledge.api import router as knowledge_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
+    api.add_router("/knowledge/", knowledge_router)
 
 
 _register_routers()

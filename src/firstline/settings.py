@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "firstline.accounts",
     "firstline.directory",
     "firstline.audit",
+    "firstline.knowledge",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("firstline.accounts.urls")),
     path("directory/", include("firstline.directory.urls")),
     path("audit/", include("firstline.audit.urls")),
+    path("knowledge/", include("firstline.knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
