@@ -91,3 +91,28 @@ def write_item() -> Callable[..., Item]:
         return services.create_item(actor, services.ItemInput(**data))
 
     return _write
+
+
+@pytest.fixture
+def tirana_school(albania: Country) -> Organisation:
+    return Organisation.objects.create(
+        key="al-school-tirana",
+        name="Secondary school, Tirana",
+        sector=Sector.EDUCATION,
+        level=Level.LOCAL,
+        country=albania,
+    )
+
+
+@pytest.fixture
+def albanian_teacher(tirana_school: Organisation) -> User:
+    from tests.conftest import make_user  # type: ignore[import-not-found]
+
+    return make_user(tirana_school, Role.PRACTITIONER, "al-teacher", clearance="RESTRICTED")
+
+
+@pytest.fixture
+def serbia_in_cti(cti_network: Network, serbian_ministry: Organisation) -> Membership:
+    return Membership.objects.create(
+        network=cti_network, organisation=serbian_ministry, role=MembershipRole.MEMBER
+    )

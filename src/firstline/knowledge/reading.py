@@ -176,3 +176,20 @@ def translation_queue(actor: Any, language: str) -> QuerySet[Item]:
         .exclude(pk__in=current)
         .order_by("-updated_at", "-pk")
     )
+
+
+def current_versions(items: list[Item], actor: Any, asked: str = "") -> dict[int, ItemVersion]:
+    """{item id: its version in the best language for the reader} for many items at once."""
+    prefs = preferences(actor, asked)
+    by_item: dict[int, dict[str, int]] = {}
+    for item_id, lang, version_id in Translation.objects.filter(
+        item__in=[i.pk for i in items]
+    ).values_list("item_id", "language", "version_id"):
+        by_item.setdefault(item_id, {})[lang] = version_id
+    chosen = {
+        item.pk: by_item[item.pk][pick_language(by_item[item.pk], prefs, item.original_language)]
+        for item in items
+        if item.pk in by_item
+    }
+    versions = ItemVersion.objects.in_bulk(list(chosen.values()))
+    return {item_id: versions[vid] for item_id, vid in chosen.items() if vid in versions}

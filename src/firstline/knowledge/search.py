@@ -157,7 +157,7 @@ def _ranked_ids(words: list[str], matched: QuerySet[Item], limit: int, offset: i
             "SELECT d.item_id FROM knowledge_searchdocument d, "
             "(SELECT to_tsquery('simple', %s) || to_tsquery('english', %s) "
             "|| to_tsquery('serbian', %s) AS q) query "
-            f"WHERE d.document @@ query.q AND d.item_id IN ({inner_sql}) "  # noqa: S608
+            f"WHERE d.document @@ query.q AND d.item_id IN ({inner_sql}) "
             "GROUP BY d.item_id ORDER BY max(ts_rank(d.document, query.q)) DESC, d.item_id "
             "LIMIT %s OFFSET %s"
         )
@@ -166,7 +166,7 @@ def _ranked_ids(words: list[str], matched: QuerySet[Item], limit: int, offset: i
         sql = (
             "SELECT d.item_id FROM knowledge_fts f JOIN knowledge_searchdocument d "
             "ON d.id = f.rowid WHERE knowledge_fts MATCH %s "
-            f"AND d.item_id IN ({inner_sql}) "  # noqa: S608
+            f"AND d.item_id IN ({inner_sql}) "
             "GROUP BY d.item_id ORDER BY min(f.rank), d.item_id LIMIT %s OFFSET %s"
         )
         params = [_fts5_expression(words), *inner_params, limit, offset]
@@ -223,7 +223,7 @@ class SearchResult:
 
 def _label_facets(counts: Counter[Any], labels: dict[Any, str]) -> list[Facet]:
     facets = [
-        Facet(value=str(value), label=labels.get(value, str(value)), count=n)
+        Facet(value=str(value), label=str(labels.get(value, value)), count=n)
         for value, n in counts.items()
         if value not in (None, "")
     ]
