@@ -50,15 +50,18 @@ def _sees(client: Client, reader: User | None, item: Item, word: str) -> dict[st
             "policy": readable(None).filter(pk=pk).exists(),
             "page": client.get(f"/knowledge/public/{pk}/").status_code == 200,
             # no API without an account (401): the Atom feed is the public machine interface
-            "api": f"/knowledge/public/{pk}/" in client.get("/knowledge/public/feed.atom").content.decode(),
-            "search": f"/knowledge/public/{pk}/" in client.get(f"/knowledge/public/?q={word}").content.decode(),
+            "api": f"/knowledge/public/{pk}/"
+            in client.get("/knowledge/public/feed.atom").content.decode(),
+            "search": f"/knowledge/public/{pk}/"
+            in client.get(f"/knowledge/public/?q={word}").content.decode(),
             "export": client.get(f"/knowledge/public/{pk}/export.pdf").status_code == 200,
         }
     return {
         "policy": readable(reader).filter(pk=pk).exists(),
         "page": client.get(f"/knowledge/{pk}/").status_code == 200,
         "api": client.get(f"/api/v1/knowledge/items/{pk}").status_code == 200,
-        "search": pk in [i["id"] for i in client.get(f"/api/v1/knowledge/items?q={word}").json()["items"]]
+        "search": pk
+        in [i["id"] for i in client.get(f"/api/v1/knowledge/items?q={word}").json()["items"]]
         and f"/knowledge/{pk}/" in client.get(f"/knowledge/?q={word}").content.decode(),
         "export": client.get(f"/knowledge/{pk}/export.pdf").status_code == 200,
     }
@@ -100,7 +103,12 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ),
     (
         "modus operandi, national: the compatriot is not law enforcement",
-        {"kind": "modus_operandi", "fields": {"body": "How recruiters approach pupils."}, "tlp": "AMBER", "scope": "national"},
+        {
+            "kind": "modus_operandi",
+            "fields": {"body": "How recruiters approach pupils."},
+            "tlp": "AMBER",
+            "scope": "national",
+        },
         {"colleague"},
     ),
     (
@@ -129,7 +137,7 @@ def test_every_channel_shows_the_item_to_exactly_its_audience(
 ) -> None:
     item = write_item(albanian_officer, title="Zanzibarian outreach", **marking)
     matrix = _matrix(signed_in, readers, item, "zanzibarian")
-    assert matrix == {channel: expected for channel in CHANNELS}
+    assert matrix == dict.fromkeys(CHANNELS, expected)
 
 
 def test_classification_above_the_readers_clearance_hides_the_item(
@@ -140,7 +148,13 @@ def test_classification_above_the_readers_clearance_hides_the_item(
 ) -> None:
     albanian_teacher.clearance = "UNCLASSIFIED"
     albanian_teacher.save()
-    item = write_item(albanian_officer, title="Restricted outreach", tlp="AMBER", scope="national", classification="RESTRICTED")
+    item = write_item(
+        albanian_officer,
+        title="Restricted outreach",
+        tlp="AMBER",
+        scope="national",
+        classification="RESTRICTED",
+    )
     client = signed_in(albanian_teacher)
     assert not readable(albanian_teacher).filter(pk=item.pk).exists()
     assert client.get(f"/knowledge/{item.pk}/").status_code == 404

@@ -183,12 +183,23 @@ class QueueEntry(Schema):
     status: str
 
 
+def _created(value: dict[str, Any]) -> Any:
+    """201 with a body; ``Status`` where django-ninja has it (1.6+), else the older tuple."""
+    try:
+        from ninja import Status  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:  # pragma: no cover
+        return 201, value
+    return Status(201, value)
+
+
 def _actor(request: HttpRequest) -> Any:
     return request.auth  # type: ignore[attr-defined]
 
 
-def _summaries(items: list[Item], actor: Any, lang: str = "") -> list[dict[str, Any]]:
-    titles = reading.titles_for(items, actor, lang)
+def _summaries(
+    request: HttpRequest, items: list[Item], actor: Any, lang: str = ""
+) -> list[dict[str, Any]]:
+    titles = reading.titles_for(items, actor, lang, request)
     return [
         {
             "id": i.pk,
@@ -206,6 +217,17 @@ def _summaries(items: list[Item], actor: Any, lang: str = "") -> list[dict[str, 
         }
         for i in items
     ]
+
+
+def _attachment_out(a: Attachment) -> dict[str, Any]:
+    return {
+        "key": a.key,
+        "name": a.name,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "url": f"/api/v1/knowledge/attachments/{a.key}",
+    }
 
 
 def _item_out(request: HttpRequest, read: reading.ItemRead) -> dict[str, Any]:
@@ -232,21 +254,13 @@ def _item_out(request: HttpRequest, read: reading.ItemRead) -> dict[str, Any]:
         "approach": item.approach,
         "target_groups": sorted(item.target_groups.values_list("group", flat=True)),
         "related": sorted(
-            readable(_actor(request)).filter(pk__in=item.related.values("pk")).values_list("pk", flat=True)
+            readable(_actor(request))
+            .filter(pk__in=item.related.values("pk"))
+            .values_list("pk", flat=True)
         ),
         "presented_at": item.presented_at,
         "presented_at_url": item.presented_at_url,
-        "attachments": [
-            {
-                "key": a.key,
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "sha256": a.sha256,
-                "url": f"/api/v1/knowledge/attachments/{a.key}",
-            }
-            for a in item.attachments.all()
-        ],
+        "attachments": [_attachment_out(a) for a in item.attachments.all()],
         "created_at": item.created_at,
         "updated_at": item.updated_at,
     }
@@ -263,8 +277,8 @@ def search_items(
     language: str = "",
     year: int | None = None,
     lang: str = "",
-    limit: int = Query(20, ge=1, le=100),  # type: ignore[assignment]
-    offset: int = Query(0, ge=0),  # type: ignore[assignment]
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
     """Full-text search with filters and facet counts, over the items you may read."""
     actor = _actor(request)
@@ -274,17 +288,17 @@ def search_items(
         "count": result.count,
         "limit": limit,
         "offset": offset,
-        "items": _summaries(result.items, actor, lang),
+        "items": _summaries(request, result.items, actor, lang),
         "facets": {name: [f.__dict__ for f in facets] for name, facets in result.facets.items()},
     }
 
 
 @router.post("/items", response={201: ItemOut})
-def create_item(request: HttpRequest, payload: ItemIn) -> tuple[int, dict[str, Any]]:
+def create_item(request: HttpRequest, payload: ItemIn) -> Any:
     actor = _actor(request)
     item = services.create_item(actor, services.ItemInput(**payload.dict()), request=request)
     read = reading.read_item(actor, item.pk, language=item.original_language, request=request)
-    return 201, _item_out(request, read)
+    return _created(_item_out(request, read))
 
 
 @router.get("/items/{item_id}", response=ItemOut)
@@ -380,17 +394,12 @@ def diff_versions(request: HttpRequest, item_id: int, old: int, new: int) -> dic
 
 @router.post("/items/{item_id}/attachments", response={201: AttachmentOut})
 def add_attachment(
-    request: HttpRequest, item_id: int, file: UploadedFile = File(...)  # noqa: B008
-) -> tuple[int, dict[str, Any]]:
+    request: HttpRequest,
+    item_id: int,
+    file: UploadedFile = File(...),  # noqa: B008
+) -> Any:
     a = services.add_attachment(_actor(request), item_id, file, request=request)
-    return 201, {
-        "key": a.key,
-        "name": a.name,
-        "content_type": a.content_type,
-        "size": a.size,
-        "sha256": a.sha256,
-        "url": f"/api/v1/knowledge/attachments/{a.key}",
-    }
+    return _created(_attachment_out(a))
 
 
 @router.get("/attachments/{key}")
@@ -425,7 +434,7 @@ def export_item(request: HttpRequest, item_id: int, lang: str = "") -> HttpRespo
 @router.get("/export.pdf")
 def export_selection(
     request: HttpRequest,
-    ids: list[int] = Query(...),  # type: ignore[assignment]  # noqa: B008
+    ids: list[int] = Query(...),  # noqa: B008
     lang: str = "",
 ) -> HttpResponse:
     """Several items in one PDF (``?ids=1&ids=2``); 404 if any is not readable."""
@@ -448,7 +457,7 @@ def translation_queue(request: HttpRequest, language: str) -> list[dict[str, Any
             "item_id", flat=True
         )
     )
-    titles = reading.titles_for(items, actor)
+    titles = reading.titles_for(items, actor, "", request)
     return [
         {
             "id": i.pk,

@@ -46,9 +46,7 @@ class FieldChange:
 
 def _mark(tag: str, text: str) -> str:
     hidden = _("removed:") if tag == "del" else _("added:")
-    return (
-        f'<{tag}><span class="visually-hidden">{escape(hidden)} </span>{escape(text)}</{tag}>'
-    )
+    return f'<{tag}><span class="visually-hidden">{escape(hidden)} </span>{escape(text)}</{tag}>'
 
 
 def _words(old: str, new: str) -> tuple[str, str]:
@@ -123,11 +121,15 @@ def render_table(old: ItemVersion, new: ItemVersion) -> SafeString:
         return format_html('<p class="diff-none">{}</p>', _("The two versions are the same."))
     body: list[str] = []
     for change in found:
-        for index, (left, right) in enumerate(change.rows or [("", "")]):
+        # one <tbody> per field, so the field's header can span it as a row group
+        rows = change.rows or [("", "")]
+        body.append("<tbody>")
+        for index, (left, right) in enumerate(rows):
             header = ""
             if index == 0:
-                header = f'<th scope="rowgroup" rowspan="{max(1, len(change.rows))}">{escape(change.label)}</th>'
+                header = f'<th scope="rowgroup" rowspan="{len(rows)}">{escape(change.label)}</th>'
             body.append(f"<tr>{header}<td>{left}</td><td>{right}</td></tr>")
+        body.append("</tbody>")
     html = (
         '<div class="table-wrap"><table class="diff">'
         f"<caption>{escape(caption)}</caption>"
@@ -135,6 +137,6 @@ def render_table(old: ItemVersion, new: ItemVersion) -> SafeString:
         f'<th scope="col">{escape(_("Field"))}</th>'
         f'<th scope="col">{escape(_("Version %(n)s") % {"n": old.number})}</th>'
         f'<th scope="col">{escape(_("Version %(n)s") % {"n": new.number})}</th>'
-        "</tr></thead><tbody>" + "".join(body) + "</tbody></table></div>"
+        "</tr></thead>" + "".join(body) + "</table></div>"
     )
     return mark_safe(html)  # noqa: S308  every piece of text above went through escape()

@@ -22,13 +22,13 @@ from firstline.knowledge.policy import EXPORT, readable
 from firstline.knowledge.reading import audit_read, current_versions
 
 MAX_ITEMS = 100
-_TLP_ORDER = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
+_TLP_ORDER: list[str] = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]
 
 
 def _no_fetcher() -> Any:
     from weasyprint import URLFetcher
 
-    class NoFetch(URLFetcher):  # type: ignore[misc]
+    class NoFetch(URLFetcher):
         """The template embeds everything it needs; any fetch would be an SSRF or a leak."""
 
         def fetch(self, url: str, headers: Any = None) -> NoReturn:
@@ -64,7 +64,7 @@ def export_pdf(
     if len(found) != len(ids):
         raise Http404
     items = [found[i] for i in ids]
-    versions = current_versions(items, actor, language)
+    versions = current_versions(items, actor, language, request)
     tlp, level = highest_marking(items)
     entries = [
         {

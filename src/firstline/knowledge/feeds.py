@@ -18,7 +18,7 @@ from firstline.knowledge.reading import current_versions
 FEED_SIZE = 50
 
 
-class PublicCatalogueFeed(Feed):  # type: ignore[type-arg]
+class PublicCatalogueFeed(Feed):
     """Newest public items, each in the language asked for (``?lang=``) or its original."""
 
     feed_type = Atom1Feed
@@ -26,8 +26,10 @@ class PublicCatalogueFeed(Feed):  # type: ignore[type-arg]
     subtitle = _("Practices, lessons learned and guidance shared publicly by P/CVE practitioners.")
 
     def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        items = list(public_items().select_related("owner").order_by("-updated_at", "-pk")[:FEED_SIZE])
-        versions = current_versions(items, None, request.GET.get("lang", ""))
+        items = list(
+            public_items().select_related("owner").order_by("-updated_at", "-pk")[:FEED_SIZE]
+        )
+        versions = current_versions(items, None, request.GET.get("lang", ""), request)
         for item in items:
             version = versions.get(item.pk)
             item.feed_title = version.title if version else ""  # type: ignore[attr-defined]

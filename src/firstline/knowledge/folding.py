@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (Cyrillic letters are the point of this module)
 """Fold text for search: lowercase, Cyrillic to Latin, accents stripped.
 
 The same function folds what is indexed and what is searched, so "skola" finds "škola" and

@@ -43,9 +43,7 @@ KIND_HELP: dict[str, Promise] = {
 TLP_HELP: dict[str, Promise] = {
     Tlp.RED: _("Named recipients only: stays within your organisation and is never passed on."),
     Tlp.AMBER_STRICT: _("Readers may share it only inside their own organisation."),
-    Tlp.AMBER: _(
-        "Readers may share it inside their organisation and with those who need to know."
-    ),
+    Tlp.AMBER: _("Readers may share it inside their organisation and with those who need to know."),
     Tlp.GREEN: _("Readers may share it within the community, never on public channels."),
     Tlp.CLEAR: _(
         "No limit on disclosure. With the public scope it appears in the public catalogue, "
@@ -57,9 +55,7 @@ SCOPE_HELP: dict[str, Promise] = {
     Scope.ORGANISATION: _("Only the users of your organisation."),
     Scope.NATIONAL: _("The organisations of your country: the national platform."),
     Scope.NETWORK: _("The member organisations of the networks you choose below."),
-    Scope.PUBLIC: _(
-        "Every user of this node; with TLP:CLEAR also anyone without an account."
-    ),
+    Scope.PUBLIC: _("Every user of this node; with TLP:CLEAR also anyone without an account."),
 }
 
 
@@ -75,7 +71,14 @@ def apply_problem(form: forms.Form, problem: Problem) -> None:
         name = str(error.get("field") or "")
         name = name.removeprefix("fields.")
         target = name if name in form.fields else None
-        form.add_error(target, str(error["reason"]) if target else f"{name}: {error['reason']}" if name else str(error["reason"]))
+        form.add_error(
+            target,
+            str(error["reason"])
+            if target
+            else f"{name}: {error['reason']}"
+            if name
+            else str(error["reason"]),
+        )
 
 
 def _text_field(spec: Any, kind: str) -> forms.CharField:
@@ -120,7 +123,9 @@ class TextFields(forms.Form):
 class ItemForm(TextFields):
     """Create or edit an item: its text in one language and its marking and metadata."""
 
-    def __init__(self, *args: Any, kind: str, actor: Any, item: Item | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kind: str, actor: Any, item: Item | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, kind=kind, **kwargs)
         self.item = item
         if item is None:
@@ -199,7 +204,9 @@ class ItemForm(TextFields):
             if not part:
                 continue
             if not part.isdigit():
-                raise forms.ValidationError(_("%(value)s is not an item number"), params={"value": part})
+                raise forms.ValidationError(
+                    _("%(value)s is not an item number"), params={"value": part}
+                )
             out.append(int(part))
         return out
 
@@ -209,7 +216,11 @@ class ItemForm(TextFields):
         out = []
         for radio in self[name].subwidgets:
             value = str(radio.data["value"])
-            text = classification_help(value) if name == "classification" else str(helps.get(value, ""))
+            text = (
+                classification_help(value)
+                if name == "classification"
+                else str(helps.get(value, ""))
+            )
             out.append((radio, text))
         return out
 
@@ -219,7 +230,10 @@ class ItemForm(TextFields):
         return [*names, "presented_at", "presented_at_url", "note"]
 
     def marking_pickers(self) -> list[tuple[Any, list[tuple[Any, str]]]]:
-        return [(self[name], self.choices_with_help(name)) for name in ("tlp", "classification", "scope")]
+        return [
+            (self[name], self.choices_with_help(name))
+            for name in ("tlp", "classification", "scope")
+        ]
 
     def to_input(self, language: str = "") -> ItemInput:
         data = self.cleaned_data
@@ -276,7 +290,9 @@ class SearchForm(forms.Form):
     """The search box and filters of the list page (all optional)."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *Kind.choices])
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any")), *Kind.choices]
+    )
     approach = forms.ChoiceField(
         label=_("Approach"), required=False, choices=[("", _("Any")), *Approach.choices]
     )
@@ -290,4 +306,6 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("Any")), *language_choices()]
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [("", _("Any")), *language_choices()]

@@ -94,9 +94,7 @@ def _reach(actor: Any, qs: QuerySet[Item]) -> QuerySet[Item]:
             .filter(Q(end__isnull=True) | Q(end__gte=today))
             .values("network_id")
         )
-        in_network = Item.networks.through.objects.filter(network_id__in=networks).values(
-            "item_id"
-        )
+        in_network = Item.networks.through.objects.filter(network_id__in=networks).values("item_id")
         reach |= shared & Q(scope=Scope.NETWORK, pk__in=in_network)
     return qs.filter(reach)
 

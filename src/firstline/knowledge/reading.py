@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest
@@ -34,9 +35,24 @@ def content_languages() -> list[str]:
     return [code for code, _ in language_choices()]
 
 
-def preferences(actor: Any, asked: str = "") -> list[str]:
-    """The languages to try, best first: asked, the request's, the reader's own."""
-    wanted = [_normalise(asked), _normalise(get_language() or ""), _normalise(getattr(actor, "language", "") or "")]
+def request_language(request: HttpRequest | None) -> str:
+    """The page language, when the request chose one (language cookie or Accept-Language);
+    otherwise "" so that the reader's own preferred language comes next."""
+    if request is None:
+        return ""
+    chosen = settings.LANGUAGE_COOKIE_NAME in request.COOKIES or request.META.get(
+        "HTTP_ACCEPT_LANGUAGE"
+    )
+    return _normalise(get_language() or "") if chosen else ""
+
+
+def preferences(actor: Any, asked: str = "", request: HttpRequest | None = None) -> list[str]:
+    """The languages to try, best first: asked (``?lang=``), the request's, the reader's own."""
+    wanted = [
+        _normalise(asked),
+        request_language(request),
+        _normalise(getattr(actor, "language", "") or ""),
+    ]
     out: list[str] = []
     for code in wanted:
         if code and code not in out:
@@ -74,7 +90,10 @@ class ItemRead:
 
 
 def audit_read(
-    actor: Any, items: Iterable[Item], request: HttpRequest | None, operation: str = Operation.CONSULT
+    actor: Any,
+    items: Iterable[Item],
+    request: HttpRequest | None,
+    operation: str = Operation.CONSULT,
 ) -> None:
     """Record one entry naming the restricted items among ``items``, if any. In a transaction."""
     restricted = [item.pk for item in items if item.is_restricted]
@@ -103,13 +122,14 @@ def read_item(
         if item is None:
             raise Http404
         translations = {t.language: t for t in Translation.objects.filter(item=item)}
-        prefs = preferences(actor, language)
+        prefs = preferences(actor, language, request)
         chosen = pick_language(translations, prefs, item.original_language)
         if chosen not in translations:  # a broken item; never show another item's text
             raise Http404
         version = ItemVersion.objects.get(pk=translations[chosen].version_id)
         audit_read(actor, [item], request)
-    asked = _normalise(language) or (prefs[0] if prefs else chosen)
+    # "fallback": the reader asked for a language (or the page is in one) the item lacks
+    asked = prefs[0] if prefs else chosen
     return ItemRead(
         item=item,
         version=version,
@@ -119,9 +139,11 @@ def read_item(
     )
 
 
-def titles_for(items: list[Item], actor: Any, asked: str = "") -> dict[int, tuple[str, str]]:
+def titles_for(
+    items: list[Item], actor: Any, asked: str = "", request: HttpRequest | None = None
+) -> dict[int, tuple[str, str]]:
     """{item id: (title, language)} in each item's best language for the reader."""
-    prefs = preferences(actor, asked)
+    prefs = preferences(actor, asked, request)
     by_item: dict[int, dict[str, str]] = {}
     for tr in Translation.objects.filter(item__in=[i.pk for i in items]).only(
         "item_id", "language", "title"
@@ -135,7 +157,9 @@ def titles_for(items: list[Item], actor: Any, asked: str = "") -> dict[int, tupl
     return out
 
 
-def history(actor: Any, item_id: int, request: HttpRequest | None = None) -> tuple[Item, list[ItemVersion]]:
+def history(
+    actor: Any, item_id: int, request: HttpRequest | None = None
+) -> tuple[Item, list[ItemVersion]]:
     """All versions of a readable item, newest first (a read: restricted items are audited)."""
     with transaction.atomic():
         item = readable(actor).filter(pk=item_id).first()
@@ -178,9 +202,11 @@ def translation_queue(actor: Any, language: str) -> QuerySet[Item]:
     )
 
 
-def current_versions(items: list[Item], actor: Any, asked: str = "") -> dict[int, ItemVersion]:
+def current_versions(
+    items: list[Item], actor: Any, asked: str = "", request: HttpRequest | None = None
+) -> dict[int, ItemVersion]:
     """{item id: its version in the best language for the reader} for many items at once."""
-    prefs = preferences(actor, asked)
+    prefs = preferences(actor, asked, request)
     by_item: dict[int, dict[str, int]] = {}
     for item_id, lang, version_id in Translation.objects.filter(
         item__in=[i.pk for i in items]

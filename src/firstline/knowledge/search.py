@@ -150,26 +150,28 @@ def _matching_sql(words: list[str]) -> tuple[str, list[Any]]:
 
 def _ranked_ids(words: list[str], matched: QuerySet[Item], limit: int, offset: int) -> list[int]:
     """One page of ``matched`` ids, best match first (BM25 on SQLite, ts_rank on PostgreSQL)."""
+    # the inner query is Django's own compiled SQL for ``matched`` with its parameters kept
+    # apart, so no user text is ever formatted into the statement
     inner_sql, inner_params = matched.values("pk").query.sql_with_params()
     if is_postgres():
         prefix, plain = _pg_tsquery(words)
-        sql = (
+        template = (
             "SELECT d.item_id FROM knowledge_searchdocument d, "
             "(SELECT to_tsquery('simple', %s) || to_tsquery('english', %s) "
             "|| to_tsquery('serbian', %s) AS q) query "
-            f"WHERE d.document @@ query.q AND d.item_id IN ({inner_sql}) "
+            "WHERE d.document @@ query.q AND d.item_id IN ({inner}) "
             "GROUP BY d.item_id ORDER BY max(ts_rank(d.document, query.q)) DESC, d.item_id "
             "LIMIT %s OFFSET %s"
         )
         params = [prefix, plain, plain, *inner_params, limit, offset]
     else:
-        sql = (
+        template = (
             "SELECT d.item_id FROM knowledge_fts f JOIN knowledge_searchdocument d "
-            "ON d.id = f.rowid WHERE knowledge_fts MATCH %s "
-            f"AND d.item_id IN ({inner_sql}) "
+            "ON d.id = f.rowid WHERE knowledge_fts MATCH %s AND d.item_id IN ({inner}) "
             "GROUP BY d.item_id ORDER BY min(f.rank), d.item_id LIMIT %s OFFSET %s"
         )
         params = [_fts5_expression(words), *inner_params, limit, offset]
+    sql = template.format(inner=inner_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -221,7 +223,7 @@ class SearchResult:
     terms: list[str] = field(default_factory=list)
 
 
-def _label_facets(counts: Counter[Any], labels: dict[Any, str]) -> list[Facet]:
+def _label_facets(counts: Counter[Any], labels: dict[Any, Any]) -> list[Facet]:
     facets = [
         Facet(value=str(value), label=str(labels.get(value, value)), count=n)
         for value, n in counts.items()
@@ -264,7 +266,9 @@ def facets_for(matched: QuerySet[Item]) -> tuple[int, dict[str, list[Facet]]]:
     country_labels = {
         c.pk: str(c) for c in Country.objects.filter(pk__in=[k for k in countries if k])
     }
-    country_codes = dict(Country.objects.filter(pk__in=list(country_labels)).values_list("pk", "code"))
+    country_codes = dict(
+        Country.objects.filter(pk__in=list(country_labels)).values_list("pk", "code")
+    )
     country_facets = [
         Facet(value=country_codes[f_id], label=country_labels[f_id], count=n)
         for f_id, n in countries.items()

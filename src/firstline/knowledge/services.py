@@ -114,7 +114,10 @@ def _check_text(errors: _Errors, kind: str, title: str, fields: dict[str, Any]) 
     known = {spec.name for spec in specs}
     for name in fields:
         if name not in known:
-            errors.add(f"fields.{name}", f"not a field of {Kind(kind).label if kind in Kind.values else kind}")
+            errors.add(
+                f"fields.{name}",
+                f"not a field of {Kind(kind).label if kind in Kind.values else kind}",
+            )
     clean: dict[str, str] = {}
     for spec in specs:
         value = fields.get(spec.name, "")
@@ -288,7 +291,9 @@ def _write_version(
     return version
 
 
-def _audit_write(actor: Any, item: Item, operation: str, request: HttpRequest | None, now: dt.datetime) -> None:
+def _audit_write(
+    actor: Any, item: Item, operation: str, request: HttpRequest | None, now: dt.datetime
+) -> None:
     if item.is_restricted:
         record(
             actor=actor,
@@ -404,9 +409,7 @@ def edit_item(
         clean = _check_marking(actor, errors, item.kind, data)
         errors.raise_if_any()
         before = _metadata(item)
-        current = Translation.objects.filter(item=item, language=language).select_related(
-            "version"
-        )
+        current = Translation.objects.filter(item=item, language=language).select_related("version")
         previous = current.first()
         _apply_metadata(item, data, clean)
         item.save()

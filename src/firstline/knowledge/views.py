@@ -63,8 +63,10 @@ def _search_context(request: HttpRequest, actor: Any) -> dict[str, Any]:
         language=data.get("language", ""),
         year=data.get("year"),
     )
-    result = search(actor, data.get("q", ""), filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    titles = reading.titles_for(result.items, actor, request.GET.get("lang", ""))
+    result = search(
+        actor, data.get("q", ""), filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    titles = reading.titles_for(result.items, actor, request.GET.get("lang", ""), request)
     rows = [(item, *titles[item.pk]) for item in result.items]
     params = request.GET.copy()
     params.pop("page", None)
@@ -106,7 +108,11 @@ def _detail_context(request: HttpRequest, read: reading.ItemRead) -> dict[str, A
         "read": read,
         "item": read.item,
         "version": version,
-        "sections": [(spec.label, version.fields.get(spec.name, "")) for spec in specs if version.fields.get(spec.name)],
+        "sections": [
+            (spec.label, version.fields.get(spec.name, ""))
+            for spec in specs
+            if version.fields.get(spec.name)
+        ],
         "language_names": _language_names(),
     }
 
@@ -124,9 +130,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": list(Attachment.objects.filter(item=item)),
             "related": _related_rows(actor, item, request),
             "translate_languages": [
-                (code, name)
-                for code, name in language_choices()
-                if code != item.original_language
+                (code, name) for code, name in language_choices() if code != item.original_language
             ],
         }
     )
@@ -135,14 +139,12 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _related_rows(actor: Any, item: Item, request: HttpRequest) -> list[tuple[Item, str, str]]:
     items = list(readable(actor).filter(pk__in=item.related.values("pk")))
-    titles = reading.titles_for(items, actor, request.GET.get("lang", ""))
+    titles = reading.titles_for(items, actor, request.GET.get("lang", ""), request)
     return [(i, *titles[i.pk]) for i in items]
 
 
 def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    read = reading.read_item(
-        None, pk, language=request.GET.get("lang", ""), request=request
-    )
+    read = reading.read_item(None, pk, language=request.GET.get("lang", ""), request=request)
     context = _detail_context(request, read)
     context["public"] = True
     return render(request, "knowledge/public_detail.html", context)
@@ -193,9 +195,13 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     item = policy.get_visible_or_404(actor, Item, policy.CHANGE, pk=pk)
     language = request.GET.get("lang") or item.original_language
-    current = Translation.objects.filter(item=item, language=language).select_related("version").first()
+    current = (
+        Translation.objects.filter(item=item, language=language).select_related("version").first()
+    )
     if current is None:
-        current = Translation.objects.select_related("version").get(item=item, language=item.original_language)
+        current = Translation.objects.select_related("version").get(
+            item=item, language=item.original_language
+        )
     initial = initial_for(item, current.version)
     form = ItemForm(request.POST or None, kind=item.kind, actor=actor, item=item, initial=initial)
     status = 200
@@ -203,19 +209,31 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.edit_item(
-                    actor, item.pk, form.cleaned_data["base_version"], form.to_input(language), request=request
+                    actor,
+                    item.pk,
+                    form.cleaned_data["base_version"],
+                    form.to_input(language),
+                    request=request,
                 )
             except Problem as problem:
                 apply_problem(form, problem)
                 status = problem.status
             else:
-                return HttpResponseRedirect(reverse("knowledge:detail", args=[item.pk]) + f"?lang={language}")
+                return HttpResponseRedirect(
+                    reverse("knowledge:detail", args=[item.pk]) + f"?lang={language}"
+                )
         else:
             status = 400
     return render(
         request,
         "knowledge/form.html",
-        {"form": form, "kind": Kind(item.kind), "item": item, "language": language, "language_names": _language_names()},
+        {
+            "form": form,
+            "kind": Kind(item.kind),
+            "item": item,
+            "language": language,
+            "language_names": _language_names(),
+        },
         status=status,
     )
 
@@ -227,8 +245,12 @@ def item_translate(request: HttpRequest, pk: int, language: str) -> HttpResponse
     item = policy.get_visible_or_404(actor, Item, "translate", pk=pk)
     if language not in _language_names() or language == item.original_language:
         raise Http404
-    original = Translation.objects.select_related("version").get(item=item, language=item.original_language)
-    existing = Translation.objects.filter(item=item, language=language).select_related("version").first()
+    original = Translation.objects.select_related("version").get(
+        item=item, language=item.original_language
+    )
+    existing = (
+        Translation.objects.filter(item=item, language=language).select_related("version").first()
+    )
     initial: dict[str, Any] = {"base_version": item.version}
     if existing is not None:
         initial.update({"title": existing.version.title, **existing.version.fields})
@@ -251,7 +273,9 @@ def item_translate(request: HttpRequest, pk: int, language: str) -> HttpResponse
                 apply_problem(form, problem)
                 status = problem.status
             else:
-                return HttpResponseRedirect(reverse("knowledge:detail", args=[item.pk]) + f"?lang={language}")
+                return HttpResponseRedirect(
+                    reverse("knowledge:detail", args=[item.pk]) + f"?lang={language}"
+                )
         else:
             status = 400
     return render(
@@ -264,7 +288,8 @@ def item_translate(request: HttpRequest, pk: int, language: str) -> HttpResponse
             "language_name": _language_names()[language],
             "original": original.version,
             "original_sections": [
-                (spec.label, original.version.fields.get(spec.name, "")) for spec in fields_for(item.kind)
+                (spec.label, original.version.fields.get(spec.name, ""))
+                for spec in fields_for(item.kind)
             ],
         },
         status=status,
@@ -274,11 +299,16 @@ def item_translate(request: HttpRequest, pk: int, language: str) -> HttpResponse
 @login_required
 def item_history(request: HttpRequest, pk: int) -> HttpResponse:
     item, versions = reading.history(request.user, pk, request=request)
-    titles = reading.titles_for([item], request.user, request.GET.get("lang", ""))
+    titles = reading.titles_for([item], request.user, request.GET.get("lang", ""), request)
     return render(
         request,
         "knowledge/history.html",
-        {"item": item, "versions": versions, "title": titles[item.pk][0], "language_names": _language_names()},
+        {
+            "item": item,
+            "versions": versions,
+            "title": titles[item.pk][0],
+            "language_names": _language_names(),
+        },
     )
 
 
@@ -377,14 +407,20 @@ def queue(request: HttpRequest, language: str) -> HttpResponse:
     actor = request.user
     items = list(reading.translation_queue(actor, language).select_related("owner")[:200])
     existing = {
-        t.item_id: t for t in Translation.objects.filter(item__in=[i.pk for i in items], language=language)
+        t.item_id: t
+        for t in Translation.objects.filter(item__in=[i.pk for i in items], language=language)
     }
-    titles = reading.titles_for(items, actor)
+    titles = reading.titles_for(items, actor, "", request)
     rows = [(item, titles[item.pk][0], titles[item.pk][1], existing.get(item.pk)) for item in items]
     return render(
         request,
         "knowledge/queue.html",
-        {"rows": rows, "language": language, "language_name": names[language], "languages": list(names.items())},
+        {
+            "rows": rows,
+            "language": language,
+            "language_name": names[language],
+            "queue_languages": list(names.items()),
+        },
     )
 
 
