@@ -376,7 +376,7 @@ def _locked(actor: Any, item_id: int, action: str) -> Item:
     # select_for_update: on PostgreSQL a concurrent edit waits here for ours to commit, then
     # sees the new version number and fails the comparison; SQLite's IMMEDIATE transactions
     # already serialise writers.
-    item = readable(actor, action).select_for_update().filter(pk=item_id).first()
+    item = readable(actor, action).select_for_update(of=("self",)).filter(pk=item_id).first()
     if item is None:
         raise Http404
     return item
