@@ -258,3 +258,44 @@ def test_results_are_ranked_and_paginated(
     assert first.items[0] == best
     pages = [search(albanian_officer, "prevention", limit=2, offset=o).items for o in (0, 2, 4)]
     assert {i for page in pages for i in page} == {*items, best}
+
+
+def test_a_query_as_unspecific_as_a_stop_word_lists_newest_first(
+    albanian_officer: User, write_item: Callable[..., Item], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firstline.knowledge import search as search_module
+
+    older = write_item(albanian_officer, title="Prevention prevention prevention")
+    newer = write_item(albanian_officer, title="Prevention note")
+    Item.objects.filter(pk=older.pk).update(updated_at=newer.updated_at.replace(year=2020))
+    assert search(albanian_officer, "prevention").items == [older, newer]
+    monkeypatch.setattr(search_module, "RANK_LIMIT", 1)
+    result = search(albanian_officer, "prevention")
+    assert (result.items, result.count, result.ranked) == ([newer, older], 2, False)
+
+
+def test_broad_searches_estimate_counts_from_readable_items_only(
+    albanian_officer: User,
+    kumanovo_coordinator: User,
+    write_item: Callable[..., Item],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from firstline.knowledge import search as search_module
+
+    public = [write_item(albanian_officer, title=f"Prevention {n}") for n in range(8)]
+    for n in range(8):
+        write_item(
+            albanian_officer, title=f"Prevention internal {n}", tlp="AMBER", scope="organisation"
+        )
+    monkeypatch.setattr(search_module, "EXACT_COUNT_LIMIT", 4)
+    monkeypatch.setattr(search_module, "MIN_SAMPLE", 1)
+    result = search(kumanovo_coordinator, "prevention")
+    assert result.estimated
+    # 16 matching documents over a limit of 4: every fourth item id is sampled, and only the
+    # readable ones among them count, scaled back up
+    sampled = [i for i in public if i.pk % 4 == 0]
+    assert result.count == len(sampled) * 4
+    assert set(result.items) <= set(public)
+    monkeypatch.setattr(search_module, "MIN_SAMPLE", 100)
+    exact = search(kumanovo_coordinator, "prevention")
+    assert (exact.estimated, exact.count) == (False, 8)

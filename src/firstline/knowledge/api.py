@@ -49,6 +49,8 @@ class ItemSummary(Schema):
 
 class SearchOut(Schema):
     count: int
+    estimated: bool
+    ranked: bool
     limit: int
     offset: int
     items: list[ItemSummary]
@@ -280,12 +282,18 @@ def search_items(
     limit: int = Query(20, ge=1, le=100),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
-    """Full-text search with filters and facet counts, over the items you may read."""
+    """Full-text search with filters and facet counts, over the items you may read.
+
+    Results are ranked by relevance (``ranked``) unless the words match so many items that they
+    come newest first; for very broad searches ``count`` and the facet counts are estimated
+    from an even sample (``estimated``)."""
     actor = _actor(request)
     filters = Filters(kind, approach, target_group, country, language, year)
     result = search(actor, q, filters, limit=limit, offset=offset)
     return {
         "count": result.count,
+        "estimated": result.estimated,
+        "ranked": result.ranked,
         "limit": limit,
         "offset": offset,
         "items": _summaries(request, result.items, actor, lang),

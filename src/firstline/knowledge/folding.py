@@ -48,6 +48,8 @@ def cyrillic_to_latin(text: str) -> str:
 def fold(text: str) -> str:
     """Lowercase, transliterate Cyrillic, strip accents: the form both index and query take."""
     lowered = text.lower().translate(_TABLE)
+    if lowered.isascii():
+        return lowered  # nothing to strip: most English text, and quick to check
     decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.translate(_SPECIAL_TABLE)

@@ -134,6 +134,13 @@ class Item(models.Model):
         help_text=_("The event where this was presented (name, place, date)."),
     )
     presented_at_url = models.URLField(_("presented at (link)"), blank=True)
+    facet_codes = models.CharField(
+        max_length=600,
+        blank=True,
+        editable=False,
+        help_text="Derived: 'tg:<group>' and 'lang:<code>' words, kept by the services so one "
+        "grouped query counts every facet (the truth is in target_groups and translations).",
+    )
     version = models.PositiveIntegerField(_("version"), default=0)
     original_version = models.PositiveIntegerField(
         _("newest version in the original language"), default=0
@@ -144,9 +151,10 @@ class Item(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [
-            models.Index(fields=["kind"]),
+            models.Index(fields=["kind", "country"]),
             models.Index(fields=["scope", "tlp"]),
             models.Index(fields=["country", "year"]),
+            models.Index(fields=["updated_at", "id"]),
         ]
         constraints = [
             # TLP:RED never leaves the owning organisation; only CLEAR and GREEN go public.
@@ -263,14 +271,22 @@ class Translation(models.Model):
         return f"{self.title} [{self.language}]"
 
 
+SLOTS_PER_ITEM = 64  # languages an item's search documents can take; the id encodes the item
+
+
 class SearchDocument(models.Model):
     """The folded text of one translation, indexed for full-text search.
+
+    The id is ``item_id * SLOTS_PER_ITEM + slot``, so a full-text hit yields the item id by
+    arithmetic, without reading this table: on large result sets that lookup would cost more
+    than the search itself.
 
     On SQLite the service layer mirrors ``text`` into the FTS5 table ``knowledge_fts`` (rowid =
     this id); on PostgreSQL a generated ``tsvector`` column with a GIN index sits beside
     ``text``. Both are created by migration 0002 for their vendor only.
     """
 
+    id = models.BigIntegerField(primary_key=True)
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="search_documents")
     language = models.CharField(max_length=10)
     text = models.TextField()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from firstline import policy
@@ -86,7 +86,10 @@ def _reach(actor: Any, qs: QuerySet[Item]) -> QuerySet[Item]:
         reach |= Q(owner_id=org.pk)
         shared = ~Q(tlp=Tlp.RED)
         if org.country_id is not None:
-            reach |= shared & Q(scope=Scope.NATIONAL, owner__country_id=org.country_id)
+            # a subquery rather than a join: the few organisations of the country are
+            # listed once, instead of looking up the owner of every candidate row
+            compatriots = Organisation.objects.filter(country_id=org.country_id).values("pk")
+            reach |= shared & Q(scope=Scope.NATIONAL, owner_id__in=compatriots)
         today = timezone.localdate()
         networks = (
             Membership.objects.filter(organisation_id=org.pk)
@@ -94,8 +97,12 @@ def _reach(actor: Any, qs: QuerySet[Item]) -> QuerySet[Item]:
             .filter(Q(end__isnull=True) | Q(end__gte=today))
             .values("network_id")
         )
-        in_network = Item.networks.through.objects.filter(network_id__in=networks).values("item_id")
-        reach |= shared & Q(scope=Scope.NETWORK, pk__in=in_network)
+        # correlated EXISTS: probed per candidate row through the (item, network) index,
+        # rather than materialising every networked item on each query
+        in_network = Exists(
+            Item.networks.through.objects.filter(item_id=OuterRef("pk"), network_id__in=networks)
+        )
+        reach |= Q(shared, Q(scope=Scope.NETWORK), in_network)
     return qs.filter(reach)
 
 

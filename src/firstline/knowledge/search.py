@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 
 from firstline.directory.models import Country
 from firstline.knowledge import folding
 from firstline.knowledge.content import field_names
 from firstline.knowledge.models import (
+    SLOTS_PER_ITEM,
     Approach,
     Item,
     ItemTargetGroup,
@@ -55,7 +56,7 @@ def document_text(title: str, fields: dict[str, str], kind: str) -> str:
 
 
 def index_items(item_ids: Iterable[int]) -> int:
-    """Rebuild the search documents of these items from their translations; returns the count.
+    """Rebuild the search documents and facet codes of these items; returns documents written.
 
     Runs inside the caller's transaction: the index changes with the item or not at all.
     """
@@ -68,14 +69,25 @@ def index_items(item_ids: Iterable[int]) -> int:
         wanted[(tr.item_id, tr.language)] = document_text(
             tr.version.title, tr.version.fields, kinds[tr.item_id]
         )
+    _refresh_facet_codes(ids, wanted)
     existing = {(d.item_id, d.language): d for d in SearchDocument.objects.filter(item_id__in=ids)}
+    used: dict[int, set[int]] = {}
+    for old in existing.values():
+        used.setdefault(old.item_id, set()).add(old.pk % SLOTS_PER_ITEM)
     stale = [d.pk for key, d in existing.items() if key not in wanted]
     changed: list[SearchDocument] = []
     created: list[SearchDocument] = []
     for key, text in wanted.items():
         doc = existing.get(key)
         if doc is None:
-            created.append(SearchDocument(item_id=key[0], language=key[1], text=text))
+            taken = used.setdefault(key[0], set())
+            slot = next(n for n in range(SLOTS_PER_ITEM) if n not in taken)
+            taken.add(slot)
+            created.append(
+                SearchDocument(
+                    id=key[0] * SLOTS_PER_ITEM + slot, item_id=key[0], language=key[1], text=text
+                )
+            )
         elif doc.text != text:
             doc.text = text
             changed.append(doc)
@@ -86,16 +98,26 @@ def index_items(item_ids: Iterable[int]) -> int:
         SearchDocument.objects.bulk_update(changed, ["text"])
         _fts_delete([d.pk for d in changed])
     if created:
-        created = SearchDocument.objects.bulk_create(created)
-        if created and created[0].pk is None:  # backends without RETURNING
-            created = list(
-                SearchDocument.objects.filter(
-                    item_id__in={d.item_id for d in created},
-                    language__in={d.language for d in created},
-                )
-            )
+        SearchDocument.objects.bulk_create(created)
     _fts_insert(changed + created)
     return len(changed) + len(created)
+
+
+def _refresh_facet_codes(ids: list[int], languages: Iterable[tuple[int, str]]) -> None:
+    """Item.facet_codes: the target groups and languages of each item, as words."""
+    codes: dict[int, list[str]] = {pk: [] for pk in ids}
+    for item_id, group in (
+        ItemTargetGroup.objects.filter(item_id__in=ids)
+        .order_by("group")
+        .values_list("item_id", "group")
+    ):
+        codes[item_id].append(f"tg:{group}")
+    for item_id, language in sorted(languages):
+        codes[item_id].append(f"lang:{language}")
+    items = list(Item.objects.filter(pk__in=ids).only("pk", "facet_codes"))
+    for item in items:
+        item.facet_codes = " ".join(codes[item.pk])
+    Item.objects.bulk_update(items, ["facet_codes"])
 
 
 def _fts_delete(doc_ids: list[int]) -> None:
@@ -122,56 +144,74 @@ def _fts_insert(docs: list[SearchDocument]) -> None:
 
 
 def _fts5_expression(words: list[str]) -> str:
-    # Each folded word (letters, digits, underscore only) becomes a quoted prefix query, so the
-    # user's text can never inject FTS5 syntax.
+    # Each folded word (letters and digits only) becomes a quoted prefix query, so the user's
+    # text can never inject FTS5 syntax.
     return " ".join(f'"{w}"*' for w in words)
 
 
-def _pg_tsquery(words: list[str]) -> tuple[str, str]:
-    return " & ".join(f"{w}:*" for w in words), " & ".join(words)
-
-
-def _matching_sql(words: list[str]) -> tuple[str, list[Any]]:
-    """SQL selecting the ids of items with a document matching every word."""
-    if is_postgres():
-        prefix, plain = _pg_tsquery(words)
-        return (
-            "SELECT d.item_id FROM knowledge_searchdocument d WHERE d.document @@ ("
-            "to_tsquery('simple', %s) || to_tsquery('english', %s) "
-            "|| to_tsquery('serbian', %s))",
-            [prefix, plain, plain],
-        )
+def _pg_query(words: list[str]) -> tuple[str, list[str]]:
+    """A tsquery expression: every word as a prefix, or (where stems apply) every stem."""
+    prefix = " & ".join(f"{w}:*" for w in words)
+    plain = " & ".join(words)
     return (
-        "SELECT d.item_id FROM knowledge_fts f JOIN knowledge_searchdocument d "
-        "ON d.id = f.rowid WHERE knowledge_fts MATCH %s",
-        [_fts5_expression(words)],
+        "(to_tsquery('simple', %s) || to_tsquery('english', %s) || to_tsquery('serbian', %s))",
+        [prefix, plain, plain],
     )
+
+
+def _candidate_sql(words: list[str], stride: int = 1) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of items with a document matching every word; with ``stride``
+    > 1 only every stride-th item id (an evenly spread sample)."""
+    if is_postgres():
+        query, params = _pg_query(words)
+        sql = f"SELECT item_id FROM knowledge_searchdocument WHERE document @@ {query}"  # noqa: S608
+        item = "item_id"
+    else:
+        params = [_fts5_expression(words)]
+        # the document id encodes its item: no lookup of the document row per hit
+        item = f"rowid / {SLOTS_PER_ITEM}"
+        sql = f"SELECT {item} FROM knowledge_fts WHERE knowledge_fts MATCH %s"  # noqa: S608
+    if stride > 1:
+        sql += f" AND {item} %% {int(stride)} = 0"  # "%%": a literal % beside bound parameters
+    return sql, params
+
+
+def _candidate_count(words: list[str]) -> int:
+    """How many documents match: a cheap count, straight from the index."""
+    sql, params = _candidate_sql(words)
+    if is_postgres():
+        sql = sql.replace("SELECT item_id", "SELECT count(*)", 1)
+    else:
+        sql = sql.replace(f"SELECT rowid / {SLOTS_PER_ITEM}", "SELECT count(*)", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 def _ranked_ids(words: list[str], matched: QuerySet[Item], limit: int, offset: int) -> list[int]:
     """One page of ``matched`` ids, best match first (BM25 on SQLite, ts_rank on PostgreSQL)."""
-    # the inner query is Django's own compiled SQL for ``matched`` with its parameters kept
-    # apart, so no user text is ever formatted into the statement
+    # the inner query is Django's own compiled SQL for ``matched``, its parameters kept apart,
+    # so no user text is ever formatted into the statement
     inner_sql, inner_params = matched.values("pk").query.sql_with_params()
     if is_postgres():
-        prefix, plain = _pg_tsquery(words)
+        query, query_params = _pg_query(words)
         template = (
-            "SELECT d.item_id FROM knowledge_searchdocument d, "
-            "(SELECT to_tsquery('simple', %s) || to_tsquery('english', %s) "
-            "|| to_tsquery('serbian', %s) AS q) query "
+            "SELECT d.item_id FROM knowledge_searchdocument d, (SELECT {query} AS q) query "
             "WHERE d.document @@ query.q AND d.item_id IN ({inner}) "
             "GROUP BY d.item_id ORDER BY max(ts_rank(d.document, query.q)) DESC, d.item_id "
             "LIMIT %s OFFSET %s"
         )
-        params = [prefix, plain, plain, *inner_params, limit, offset]
+        params = [*query_params, *inner_params, limit, offset]
     else:
+        query = ""
         template = (
-            "SELECT d.item_id FROM knowledge_fts f JOIN knowledge_searchdocument d "
-            "ON d.id = f.rowid WHERE knowledge_fts MATCH %s AND d.item_id IN ({inner}) "
-            "GROUP BY d.item_id ORDER BY min(f.rank), d.item_id LIMIT %s OFFSET %s"
+            "SELECT rowid / {slots} AS item_id FROM knowledge_fts "
+            "WHERE knowledge_fts MATCH %s AND rowid / {slots} IN ({inner}) "
+            "GROUP BY 1 ORDER BY min(rank), 1 LIMIT %s OFFSET %s"
         )
         params = [_fts5_expression(words), *inner_params, limit, offset]
-    sql = template.format(inner=inner_sql)
+    sql = template.format(query=query, inner=inner_sql, slots=SLOTS_PER_ITEM)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -187,6 +227,12 @@ class Filters:
     country: str = ""  # ISO code
     language: str = ""
     year: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.kind, self.approach, self.target_group, self.country, self.language)) or (
+            self.year is not None
+        )
 
     def apply(self, qs: QuerySet[Item]) -> QuerySet[Item]:
         if self.kind:
@@ -221,6 +267,8 @@ class SearchResult:
     count: int
     facets: dict[str, list[Facet]] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    ranked: bool = False  # by relevance; else newest first
+    estimated: bool = False  # count and facets estimated from a sample (see EXACT_COUNT_LIMIT)
 
 
 def _label_facets(counts: Counter[Any], labels: dict[Any, Any]) -> list[Facet]:
@@ -233,58 +281,73 @@ def _label_facets(counts: Counter[Any], labels: dict[Any, Any]) -> list[Facet]:
 
 
 def facets_for(matched: QuerySet[Item]) -> tuple[int, dict[str, list[Facet]]]:
-    """Counts per kind, approach, target group, country, language and year; and the total."""
-    kinds: Counter[str] = Counter()
-    approaches: Counter[str] = Counter()
-    countries: Counter[int] = Counter()
-    years: Counter[int] = Counter()
-    # one grouped query for the item's own columns; the total is the sum over kinds
-    combos = matched.order_by().values_list("kind", "approach", "country_id", "year")
-    for kind, approach, country_id, year, n in combos.annotate(n=Count("pk")):
-        kinds[kind] += n
-        approaches[approach] += n
-        countries[country_id] += n
-        years[year] += n
-    total = sum(kinds.values())
-    ids = matched.order_by().values("pk")
-    groups = Counter(
-        dict(
-            ItemTargetGroup.objects.filter(item_id__in=ids)
-            .order_by()
-            .values_list("group")
-            .annotate(n=Count("pk"))
-        )
+    """Counts per kind, approach, target group, country, language and year; and the total.
+
+    One query over the matching items: their own columns plus ``facet_codes`` (target groups
+    and languages as words), so the count costs one pass however many facets there are.
+    """
+    columns = matched.order_by().values_list(
+        "kind", "approach", "country_id", "year", "facet_codes"
     )
-    languages = Counter(
-        dict(
-            Translation.objects.filter(item_id__in=ids)
-            .order_by()
-            .values_list("language")
-            .annotate(n=Count("pk"))
-        )
-    )
-    country_labels = {
-        c.pk: str(c) for c in Country.objects.filter(pk__in=[k for k in countries if k])
+    sql, params = columns.query.sql_with_params()
+    # plain cursor rows: on tens of thousands of matches, building Django rows would cost more
+    # than the database's work
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    counters: dict[str, Counter[Any]] = {
+        "kind": Counter(row[0] for row in rows),
+        "approach": Counter(row[1] for row in rows),
+        "country": Counter(row[2] for row in rows),
+        "year": Counter(row[3] for row in rows),
     }
-    country_codes = dict(
-        Country.objects.filter(pk__in=list(country_labels)).values_list("pk", "code")
-    )
+    codes = Counter(code for row in rows for code in row[4].split())
+    counters["target_group"] = Counter({c[3:]: n for c, n in codes.items() if c.startswith("tg:")})
+    counters["language"] = Counter({c[5:]: n for c, n in codes.items() if c.startswith("lang:")})
+    total = sum(counters["kind"].values())
+    countries = {
+        c.pk: c for c in Country.objects.filter(pk__in=[k for k in counters["country"] if k])
+    }
     country_facets = [
-        Facet(value=country_codes[f_id], label=country_labels[f_id], count=n)
-        for f_id, n in countries.items()
-        if f_id
+        Facet(value=countries[pk].code, label=str(countries[pk]), count=n)
+        for pk, n in counters["country"].items()
+        if pk in countries
     ]
     facets = {
-        "kind": _label_facets(kinds, dict(Kind.choices)),
-        "approach": _label_facets(approaches, dict(Approach.choices)),
-        "target_group": _label_facets(groups, dict(TargetGroup.choices)),
+        "kind": _label_facets(counters["kind"], dict(Kind.choices)),
+        "approach": _label_facets(counters["approach"], dict(Approach.choices)),
+        "target_group": _label_facets(counters["target_group"], dict(TargetGroup.choices)),
         "country": sorted(country_facets, key=lambda f: (-f.count, f.label)),
-        "language": _label_facets(languages, dict(language_choices())),
+        "language": _label_facets(counters["language"], dict(language_choices())),
         "year": sorted(
-            (Facet(str(y), str(y), n) for y, n in years.items() if y), key=lambda f: f.value
-        )[::-1],
+            (Facet(str(y), str(y), n) for y, n in counters["year"].items() if y),
+            key=lambda f: f.value,
+            reverse=True,
+        ),
     }
     return total, facets
+
+
+# Up to this many matching documents, results are ranked by relevance. Beyond it the query is
+# as unspecific as a stop word, relevance says little, and scoring every hit would cost more
+# than the whole search may: such results come newest first (and the page says so).
+RANK_LIMIT = 2000
+
+# Counting every match of a stop-word-like query, or of a broad browse, is the one cost that
+# grows with the corpus. Above this many candidates, the total and the facet counts are
+# estimated from an evenly spread sample (every n-th item id) and marked as estimates, as long
+# as the sample holds at least MIN_SAMPLE readable items (else everything is counted: a small
+# result is cheap to count exactly and an estimate of it would be coarse). The items listed
+# are always exact.
+EXACT_COUNT_LIMIT = 5000
+MIN_SAMPLE = 300
+
+
+def _scale(facets: dict[str, list[Facet]], stride: int) -> dict[str, list[Facet]]:
+    return {
+        name: [Facet(f.value, f.label, f.count * stride) for f in values]
+        for name, values in facets.items()
+    }
 
 
 def search(
@@ -298,15 +361,41 @@ def search(
 ) -> SearchResult:
     """Items ``actor`` may read matching ``query`` and ``filters``, one page, with facets."""
     words = folding.terms(query)[:MAX_TERMS]
-    matched = (filters or Filters()).apply(readable(actor))
+    filters = filters or Filters()
+    base = filters.apply(readable(actor))
+    matched = base
+    population = 0
     if words:
-        sql, params = _matching_sql(words)
-        matched = matched.filter(pk__in=RawSQL(sql, params))  # noqa: S611  params are bound
-    if with_facets:
-        total, facets = facets_for(matched)
+        population = _candidate_count(words)
+        if population == 0:
+            return SearchResult(items=[], count=0, facets={}, terms=words, ranked=True)
+        sql, params = _candidate_sql(words)
+        matched = base.filter(pk__in=RawSQL(sql, params))  # noqa: S611  params are bound
     else:
-        total, facets = matched.count(), {}
-    if words:
+        population = Item.objects.count()
+    total, estimated = 0, False
+    facets: dict[str, list[Facet]] = {}
+    if population > EXACT_COUNT_LIMIT:
+        stride = -(-population // EXACT_COUNT_LIMIT)
+        if words:
+            sql, params = _candidate_sql(words, stride)
+            sample = base.filter(pk__in=RawSQL(sql, params))  # noqa: S611  params are bound
+        else:
+            sample = base.alias(sample_slot=F("pk") % stride).filter(sample_slot=0)
+        if with_facets:
+            total, facets = facets_for(sample)
+        else:
+            total = sample.count()
+        estimated = total >= MIN_SAMPLE
+        if estimated:
+            total, facets = total * stride, _scale(facets, stride)
+    if not estimated:
+        if with_facets:
+            total, facets = facets_for(matched)
+        else:
+            total = matched.count()
+    ranked = bool(words) and population <= RANK_LIMIT
+    if ranked:
         page_ids = _ranked_ids(words, matched, limit, offset)
     else:
         page_ids = list(
@@ -316,4 +405,11 @@ def search(
         )
     by_id = Item.objects.select_related("country", "owner").in_bulk(page_ids)
     items = [by_id[i] for i in page_ids if i in by_id]
-    return SearchResult(items=items, count=total, facets=facets, terms=words)
+    return SearchResult(
+        items=items,
+        count=total,
+        facets=facets,
+        terms=words,
+        ranked=ranked,
+        estimated=estimated,
+    )
