@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import percentile, summary_ms, time_calls
+from bench.common import percentile, summary_ms
 
 TARGET_P95_MS = 50.0
 LANGUAGES = ("sq", "sr-latn", "sr", "mk", "en")
@@ -346,9 +346,13 @@ def run(quick: bool) -> str:
     index_seconds = time.perf_counter() - started
     index_rate = len(ids) / index_seconds
     if connection.vendor == "sqlite":
+        # what a node's nightly maintenance does; then a fresh connection, as a server process
+        # has, rather than the one that just wrote half a gigabyte through the WAL
         with connection.cursor() as cursor:
             cursor.execute("INSERT INTO knowledge_fts(knowledge_fts) VALUES ('optimize')")
             cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
 
     sample = 100 if quick else 300
     corpus: Corpus = data["corpus"]
@@ -374,17 +378,20 @@ def run(quick: bool) -> str:
         search(officer, q, Filters(**f))
     by_category: dict[str, list[float]] = {}
     everything: list[float] = []
+    cpu: list[float] = []
     hits: list[int] = []
+    estimated = ranked = 0
     for category, q, f in qs:
-        holder: dict[str, Any] = {}
-
-        def call(q: str = q, f: dict[str, Any] = f, holder: dict[str, Any] = holder) -> None:
-            holder["r"] = search(officer, q, Filters(**f))
-
-        sample_s = time_calls(call, 1)[0]
-        hits.append(holder["r"].count)
-        by_category.setdefault(category, []).append(sample_s)
-        everything.append(sample_s)
+        cpu_started = time.process_time()
+        started = time.perf_counter()
+        result = search(officer, q, Filters(**f))
+        elapsed = time.perf_counter() - started
+        cpu.append(time.process_time() - cpu_started)
+        hits.append(result.count)
+        estimated += result.estimated
+        ranked += result.ranked
+        by_category.setdefault(category, []).append(elapsed)
+        everything.append(elapsed)
     p95 = percentile(everything, 95) * 1000
     visible = search(officer, "", Filters(), with_facets=False).count
 
@@ -393,12 +400,16 @@ def run(quick: bool) -> str:
         "|---|---|---|---|",
         f"| search p95, all queries ({len(everything)}) | {p95:.1f} ms | < {TARGET_P95_MS:.0f} ms | {'yes' if p95 < TARGET_P95_MS else 'no'} |",
     ]
+    rows.append(
+        f"| search p95, CPU time of this process | {percentile(cpu, 95) * 1000:.1f} ms | | |"
+    )
     for category, samples in by_category.items():
         rows.append(f"| {category} | {summary_ms(samples)} | | |")
     rows += [
         f"| indexing rate (index_items, batches of 1,000) | {index_rate:,.0f} items/s | | |",
         f"| create_item end to end (validation, version, index) | {create_rate:,.0f} items/s | | |",
         f"| results per query | median {sorted(hits)[len(hits) // 2]:,}, max {max(hits):,} | | |",
+        f"| ranked by relevance / counts estimated | {ranked} / {estimated} of {len(qs)} | | |",
     ]
     return "\n".join(
         [

@@ -115,7 +115,8 @@ def test_the_edit_page_shows_the_conflict_on_the_form(
     }
     response = signed_in(albanian_officer).post(f"/knowledge/{item.pk}/edit/", form)
     assert response.status_code == 409
-    assert "is no longer current (now 2)" in response.content.decode()
+    html = response.content.decode()
+    assert "The item changed since version 1: it is now at version 2. Nothing was saved" in html
     item.refresh_from_db()
     assert item.version == 2
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from firstline import policy
 from firstline.core.problems import Problem
-from firstline.directory.models import Country, Membership
+from firstline.directory.models import Country
 from firstline.knowledge.content import fields_for
 from firstline.knowledge.models import (
     Approach,
@@ -26,6 +26,7 @@ from firstline.knowledge.models import (
     Tlp,
     language_choices,
 )
+from firstline.knowledge.policy import current_memberships
 from firstline.knowledge.services import ItemInput
 
 KIND_HELP: dict[str, Promise] = {
@@ -67,18 +68,15 @@ def classification_help(level: str) -> str:
 
 def apply_problem(form: forms.Form, problem: Problem) -> None:
     """Put a service's field errors on the form (``fields.aims`` → the ``aims`` field)."""
-    for error in problem.errors or [{"field": None, "reason": problem.detail}]:
-        name = str(error.get("field") or "")
-        name = name.removeprefix("fields.")
-        target = name if name in form.fields else None
-        form.add_error(
-            target,
-            str(error["reason"])
-            if target
-            else f"{name}: {error['reason']}"
-            if name
-            else str(error["reason"]),
-        )
+    for error in problem.errors or [{"field": "", "reason": problem.detail}]:
+        name = str(error.get("field") or "").removeprefix("fields.")
+        reason = str(error["reason"])
+        if name in form.fields and not form.fields[name].widget.is_hidden:
+            form.add_error(name, reason)
+        elif problem.status == 409:  # an edit conflict: say what happened, in full
+            form.add_error(None, problem.detail)
+        else:
+            form.add_error(None, f"{name}: {reason}" if name else reason)
 
 
 def _text_field(spec: Any, kind: str) -> forms.CharField:
@@ -152,7 +150,7 @@ class ItemForm(TextFields):
             initial=Scope.ORGANISATION,
         )
         networks = (
-            Membership.objects.filter(organisation_id=actor.organisation_id)
+            current_memberships(actor.organisation_id)
             .select_related("network")
             .order_by("network__name")
         )

@@ -154,7 +154,7 @@ class Item(models.Model):
             models.Index(fields=["kind", "country"]),
             models.Index(fields=["scope", "tlp"]),
             models.Index(fields=["country", "year"]),
-            models.Index(fields=["updated_at", "id"]),
+            models.Index(fields=["updated_at"]),
         ]
         constraints = [
             # TLP:RED never leaves the owning organisation; only CLEAR and GREEN go public.

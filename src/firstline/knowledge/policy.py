@@ -67,6 +67,18 @@ def cleared_levels(actor: Any) -> list[str]:
     return [level for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)]
 
 
+def current_memberships(organisation_id: int | None) -> QuerySet[Membership]:
+    """The organisation's network memberships that are in force today."""
+    if organisation_id is None:  # never the memberships of people, which have no organisation
+        return Membership.objects.none()
+    today = timezone.localdate()
+    return (
+        Membership.objects.filter(organisation_id=organisation_id)
+        .filter(Q(start__isnull=True) | Q(start__lte=today))
+        .filter(Q(end__isnull=True) | Q(end__gte=today))
+    )
+
+
 def public_items(qs: QuerySet[Item] | None = None) -> QuerySet[Item]:
     """The public catalogue: TLP:CLEAR, public scope, unclassified, never a modus operandi."""
     base = Item.objects.all() if qs is None else qs
@@ -90,13 +102,7 @@ def _reach(actor: Any, qs: QuerySet[Item]) -> QuerySet[Item]:
             # listed once, instead of looking up the owner of every candidate row
             compatriots = Organisation.objects.filter(country_id=org.country_id).values("pk")
             reach |= shared & Q(scope=Scope.NATIONAL, owner_id__in=compatriots)
-        today = timezone.localdate()
-        networks = (
-            Membership.objects.filter(organisation_id=org.pk)
-            .filter(Q(start__isnull=True) | Q(start__lte=today))
-            .filter(Q(end__isnull=True) | Q(end__gte=today))
-            .values("network_id")
-        )
+        networks = current_memberships(org.pk).values("network_id")
         # correlated EXISTS: probed per candidate row through the (item, network) index,
         # rather than materialising every networked item on each query
         in_network = Exists(

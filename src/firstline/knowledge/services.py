@@ -32,7 +32,7 @@ from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
-from firstline.directory.models import Country, Membership, Network
+from firstline.directory.models import Country, Network
 from firstline.knowledge import files
 from firstline.knowledge.content import fields_for
 from firstline.knowledge.models import (
@@ -48,7 +48,12 @@ from firstline.knowledge.models import (
     Translation,
     language_choices,
 )
-from firstline.knowledge.policy import TRANSLATE, is_law_enforcement, readable
+from firstline.knowledge.policy import (
+    TRANSLATE,
+    current_memberships,
+    is_law_enforcement,
+    readable,
+)
 from firstline.knowledge.search import index_items
 
 MAX_FIELD_CHARS = 50_000
@@ -84,7 +89,6 @@ class _Clean:
     networks: list[Network]
     country: Country | None
     related: list[int]
-    fields: dict[str, str]
 
 
 class _Errors:
@@ -176,9 +180,9 @@ def _check_marking(actor: Any, errors: _Errors, kind: str, data: ItemInput) -> _
             errors.add("networks", "choose at least one network for the network scope")
         found = {n.key: n for n in Network.objects.filter(key__in=data.networks)}
         member_of = set(
-            Membership.objects.filter(
-                organisation_id=actor.organisation_id, network__key__in=data.networks
-            ).values_list("network__key", flat=True)
+            current_memberships(actor.organisation_id)
+            .filter(network__key__in=data.networks)
+            .values_list("network__key", flat=True)
         )
         for key in data.networks:
             if key not in found:
@@ -217,7 +221,7 @@ def _check_marking(actor: Any, errors: _Errors, kind: str, data: ItemInput) -> _
             errors.add("presented_at_url", "not a valid http(s) address")
     if len(data.note) > 300:
         errors.add("note", "at most 300 characters")
-    return _Clean(networks=networks, country=country, related=related, fields={})
+    return _Clean(networks=networks, country=country, related=related)
 
 
 def _metadata(item: Item) -> dict[str, Any]:
