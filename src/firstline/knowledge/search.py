@@ -376,7 +376,8 @@ def search(
         sql, params = _candidate_sql(words)
         matched = base.filter(pk__in=RawSQL(sql, params))  # noqa: S611  params are bound
     else:
-        population = Item.objects.count()
+        # an upper bound, cheap through the indexes: the filtered items before visibility
+        population = filters.apply(Item.objects.all()).count()
     total, estimated = 0, False
     facets: dict[str, list[Facet]] = {}
     if population > EXACT_COUNT_LIMIT:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import (
     FileResponse,
     Http404,
@@ -33,7 +35,7 @@ from firstline.knowledge.forms import (
     initial_for,
 )
 from firstline.knowledge.models import Attachment, Item, Kind, Translation, language_choices
-from firstline.knowledge.policy import is_law_enforcement, readable
+from firstline.knowledge.policy import is_law_enforcement, public_items, readable
 from firstline.knowledge.search import Filters, search
 
 PAGE_SIZE = 20
@@ -335,8 +337,6 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
             raise Problem.field("file", "choose a file")
         services.add_attachment(request.user, pk, upload, request=request)
     except Problem as problem:
-        from django.contrib import messages
-
         messages.error(request, problem.detail)
     return redirect("knowledge:detail", pk=pk)
 
@@ -344,11 +344,8 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, key: str) -> FileResponse:
     attachment = policy.get_visible_or_404(request.user, Attachment, key=key)
-    reading_item = Item.objects.get(pk=attachment.item_id)
-    from django.db import transaction
-
     with transaction.atomic():
-        reading.audit_read(request.user, [reading_item], request)
+        reading.audit_read(request.user, [Item.objects.get(pk=attachment.item_id)], request)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -376,9 +373,7 @@ def export_selection(request: HttpRequest) -> HttpResponse:
         ids = [int(v) for v in request.GET.getlist("ids")]
         pdf = export_pdf(request.user, ids, language=request.GET.get("lang", ""), request=request)
     except (ValueError, Problem):
-        from django.contrib import messages
-
-        messages.error(request, "Choose between 1 and 100 items to export.")
+        messages.error(request, _("Choose between 1 and 100 items to export."))
         return redirect("knowledge:list")
     return _pdf_response(pdf, "knowledge-selection.pdf")
 
@@ -426,8 +421,6 @@ def queue(request: HttpRequest, language: str) -> HttpResponse:
 
 def public_attachment(request: HttpRequest, key: str) -> FileResponse:
     """A file of a public item, for readers without an account."""
-    from firstline.knowledge.policy import public_items
-
     attachment = Attachment.objects.filter(key=key, item__in=public_items().values("pk")).first()
     if attachment is None:
         raise Http404
