@@ -223,9 +223,11 @@ class ItemForm(TextFields):
         return out
 
     @property
-    def detail_field_names(self) -> list[str]:
+    def detail_fields(self) -> list[Any]:
+        """The metadata fields, in reading order, the change note last."""
         names = ["networks", "country", "year", "approach", "target_groups", "related"]
-        return [*names, "presented_at", "presented_at_url", "note"]
+        names += ["presented_at", "presented_at_url", "note"]
+        return [self[name] for name in names if name in self.fields]
 
     def marking_pickers(self) -> list[tuple[Any, list[tuple[Any, str]]]]:
         return [
