@@ -216,3 +216,39 @@ def test_a_sound_log_is_checked_without_the_row_by_row_path(
         report = verify_log(chunk=chunk)
         assert report.ok, report.problem
         assert (report.entries, report.heads) == (19, 2)
+
+
+@given(action=st.sampled_from(["alter", "delete", "add"]), data=st.data(), chunk=st.integers(1, 50))
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+def test_any_single_tampered_tree_node_is_caught_and_named(
+    sound_log: None, action: str, data: st.DataObject, chunk: int
+) -> None:
+    stored = [row[0] for row in sql("SELECT id FROM audit_auditnode ORDER BY id")]
+    if action == "add":  # a node the tree does not (yet) have: inside the last subtrees or beyond
+        node = data.draw(st.sampled_from(sorted(set(range(2 * SIZE + 8)) - set(stored))))
+    else:
+        node = data.draw(st.sampled_from(stored))
+    level, index = merkle.node_position(node)
+    with transaction.atomic():
+        if action == "alter":
+            sql("UPDATE audit_auditnode SET hash = %s WHERE id = %s", [bytes(32), node])
+        elif action == "delete":
+            sql("DELETE FROM audit_auditnode WHERE id = %s", [node])
+        else:
+            sql("INSERT INTO audit_auditnode (id, hash) VALUES (%s, %s)", [node, bytes(32)])
+        report = verify_log(chunk=chunk)
+        transaction.set_rollback(True)
+    assert not report.ok, (action, node)
+    if action == "add":
+        assert "lies beyond the last entry" in report.problem
+    elif level == 0:
+        assert report.first_bad_seq == index
+        assert f"entry {index} " in report.problem
+    else:
+        state = "altered" if action == "alter" else "missing"
+        assert f"tree node (level {level}, index {index})" in report.problem
+        assert state in report.problem
