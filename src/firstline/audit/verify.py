@@ -1,6 +1,7 @@
 """``audit verify``: recompute the whole log from its stored entries and check everything.
 
-It streams the entries in ``seq`` order (keyset pagination, one chunk in memory) and for each:
+It streams the entries in ``seq`` order (aligned chunks of a power of two, one in memory; each
+checked in bulk first, see "the fast path" below, and row by row where in doubt) and for each:
 re-derives the canonical JSON from the row's columns and compares it with the stored canonical
 form (an edit of either shows), recomputes the leaf hash, and hashes the leaf into the Merkle
 tree, comparing every perfect subtree it completes with the stored node (so proofs handed out
