@@ -244,6 +244,27 @@ class Frontier:
         self.size += 1
         return completed
 
+    def append_perfect(self, level: int, subtree_hash: bytes) -> list[tuple[int, bytes]]:
+        """Append a whole perfect subtree of 2**level leaves (the size must be a multiple of
+        it and no smaller than the edge's last subtree); the subtrees completed, as ``append``."""
+        if self.size & ((1 << level) - 1):
+            raise ValueError("a perfect subtree must start at a multiple of its size")
+        index = self.size >> level
+        completed = [(node_id(level, index), subtree_hash)]
+        carry = subtree_hash
+        top = level
+        while index & 1:
+            carry = hash_children(self.hashes.pop(), carry)
+            top += 1
+            index >>= 1
+            completed.append((node_id(top, index), carry))
+        self.hashes.append(carry)
+        self.size += 1 << level
+        return completed
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
     def root(self) -> bytes:
         return fold(self.hashes) if self.hashes else EMPTY_ROOT
 
