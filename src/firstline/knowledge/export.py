@@ -79,7 +79,7 @@ def export_pdf(
         for item in items
     ]
     html = render_to_string(
-        "knowledge/export.html",
+        "knowledge/export_pdf.html",
         {"entries": entries, "tlp": tlp, "level": level, "generated": clock.now()},
     )
     pdf: bytes = HTML(string=html, url_fetcher=_no_fetcher()).write_pdf()
