@@ -22,6 +22,7 @@ from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
+from firstline.exchange import rows
 from firstline.exchange.markings import TLP, MessageType, SubjectCategory
 from firstline.exchange.models import Entity, EntityStatus, Message, SearchDocument
 
@@ -52,11 +53,19 @@ def document_text(message: Message, subject: str, entities: Iterable[Entity]) ->
     return "\n".join(p for p in parts if p)
 
 
-def index_message(message: Message, subject: str, entities: Iterable[Entity]) -> None:
-    """Write (or rewrite) the search text of ``message``; runs in the caller's transaction."""
-    SearchDocument.objects.update_or_create(
-        message=message, defaults={"text": document_text(message, subject, entities)}
-    )
+def index_message(
+    message: Message, subject: str, entities: Iterable[Entity], *, created: bool = False
+) -> None:
+    """Write (or rewrite) the search text of ``message``; runs in the caller's transaction.
+
+    ``created``: the message was just stored, so it has no search row yet — one INSERT, without
+    the SELECT and savepoints of ``update_or_create``.
+    """
+    text = document_text(message, subject, entities)
+    if created:
+        rows.insert([SearchDocument(message=message, text=text)])
+    else:
+        SearchDocument.objects.update_or_create(message=message, defaults={"text": text})
 
 
 def _matching(query: str) -> QuerySet[SearchDocument]:
