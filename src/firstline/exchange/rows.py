@@ -17,15 +17,21 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
 Converter = Callable[[Any, Any, Any], Any]
 
 
+def _connection() -> Any:
+    # the proxy ``django.db.connection`` looks the connection up on every attribute access
+    return connections[DEFAULT_DB_ALIAS]
+
+
 @functools.cache
 def _select(model: type[models.Model], vendor: str) -> tuple[str, list[str], list[Any]]:
+    connection = _connection()
     fields = model._meta.concrete_fields
     table = model._meta.db_table
     columns = ", ".join(
@@ -44,6 +50,7 @@ def load(
     model: type[M], where: str, params: Sequence[Any], *, extra: str = ""
 ) -> list[tuple[M, tuple[Any, ...]]]:
     """Instances of ``model`` matching the raw ``where`` clause, each with its ``extra`` columns."""
+    connection = _connection()
     columns, names, converters = _select(model, connection.vendor)
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"SELECT {columns}{', ' + extra if extra else ''} FROM {table} WHERE {where}"  # noqa: S608
@@ -68,20 +75,28 @@ def _insert_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+@functools.cache
+def _insert_sql(model: type[models.Model], count: int, vendor: str) -> str:
+    quote = _connection().ops.quote_name
+    fields = _insert_fields(model)
+    table = quote(model._meta.db_table)
+    cols = ", ".join(quote(f.column) for f in fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    return (
+        f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * count)} "  # noqa: S608
+        f"RETURNING {pk}"
+    )
+
+
 def insert(objs: Sequence[M]) -> list[M]:
     """INSERT ``objs`` (all of one model) in one statement; their primary keys are set."""
     if not objs:
         return []
+    connection = _connection()
     model = type(objs[0])
     fields = _insert_fields(model)
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
-    sql = (
-        f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(objs))} "  # noqa: S608
-        f"RETURNING {pk}"
-    )
+    sql = _insert_sql(model, len(objs), connection.vendor)
     params: list[Any] = []
     for obj in objs:
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
