@@ -107,9 +107,11 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
     if f.thread:
         qs = qs.filter(thread__reference=f.thread)
     if f.organisation:
-        qs = qs.filter(sender__key=f.organisation) | qs.filter(
-            receipts__organisation__key=f.organisation
-        )
+        # the join to the receipts repeats a message once per receipt: DISTINCT, only here
+        qs = (
+            qs.filter(sender__key=f.organisation)
+            | qs.filter(receipts__organisation__key=f.organisation)
+        ).distinct()
     if f.message_type:
         if f.message_type not in MessageType.values:
             raise Problem.field("type", f"must be one of {', '.join(MessageType.values)}")
@@ -130,7 +132,7 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
             .exclude(status=EntityStatus.RESTRICTED)
             .values("message_id")
         )
-    return qs.distinct()
+    return qs
 
 
 def search_messages(
@@ -153,9 +155,9 @@ def search_messages(
     )
     visible = _apply(visible, filters or Filters())
     results = list(
-        visible.select_related("thread", "sender").order_by("-sent_at", "-id")[
-            : min(limit, MAX_RESULTS)
-        ]
+        visible.select_related("thread", "sender")
+        .defer("envelope")  # hits are listed; the sealed form is fetched when asked for
+        .order_by("-sent_at", "-id")[: min(limit, MAX_RESULTS)]
     )
     subjects = Entity.objects.filter(message__in=results, kind="person").values_list(
         "pk", flat=True
