@@ -17,6 +17,7 @@ runs on the same two cores, over loopback, bounded in request count and in time.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import io
 import json
@@ -415,6 +416,14 @@ def _fts_insert_trigger() -> str:
     return next(sql for sql in migration.SQLITE_FORWARD if "exchange_search_ai" in sql)
 
 
+_EPOCH = dt.datetime(2025, 1, 1)
+
+
+def _sent_at(i: int) -> str:
+    """Bulk message ``i`` was sent 30 s after message ``i - 1`` (all before the real sends)."""
+    return (_EPOCH + dt.timedelta(seconds=30 * i)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _bulk_load(n: int) -> None:
     """Bring the bulk-loaded messages (threads, receipts, search text) up to ``n`` with raw
     inserts: every third to the reader's organisation (rs-moi), the rest to mk-kumanovo."""
@@ -466,7 +475,7 @@ def _bulk_load(n: int) -> None:
                         sender,
                         "bulk",
                         "AMBER" if i % 10 else "RED",
-                        f"2026-01-01 00:{i % 60:02d}:00",
+                        _sent_at(i),
                     )
                     for i in rows
                 ],
