@@ -40,7 +40,8 @@ def _select(model: type[models.Model], vendor: str) -> tuple[str, list[str], lis
     converters: list[Any] = []
     for i, f in enumerate(fields):
         col = f.get_col(table)
-        found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+        field: Any = f  # every concrete field has get_db_converters (the stubs miss it)
+        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
         if found:
             converters.append((i, found, col))
     return columns, [f.attname for f in fields], converters
@@ -82,7 +83,7 @@ def _insert_sql(model: type[models.Model], count: int, vendor: str) -> str:
     table = quote(model._meta.db_table)
     cols = ", ".join(quote(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
+    pk = quote(model._meta.pk.column)
     return (
         f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * count)} "  # noqa: S608
         f"RETURNING {pk}"
