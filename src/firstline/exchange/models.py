@@ -155,7 +155,11 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
-        indexes = [models.Index(fields=["sender", "sent_at"])]
+        indexes = [
+            models.Index(fields=["sender", "sent_at"]),
+            # the folders' order: a page of the inbox is read off this index, newest first
+            models.Index(fields=["sent_at", "id"], name="exchange_message_sent_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_message_type_display()} {self.uuid}"

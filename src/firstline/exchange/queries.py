@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from firstline.core.problems import Problem
 from firstline.exchange.models import Entity, EntityStatus, Message, Receipt
@@ -21,7 +21,9 @@ def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
         return visible.filter(sender_id=org)
     received = Receipt.objects.filter(organisation_id=org)
     if folder == "inbox":
-        return visible.filter(pk__in=received.values("message_id"))
+        # a correlated EXISTS, not IN (every message ever received): the database walks the
+        # messages newest first on their (sent_at, id) index and stops after one page
+        return visible.filter(Exists(received.filter(message_id=OuterRef("pk"))))
     if folder == "overdue":
         late = received.filter(due_at__lt=now, replied_at__isnull=True)
         return visible.filter(pk__in=late.values("message_id")).order_by("sent_at", "id")

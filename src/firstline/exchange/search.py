@@ -22,6 +22,7 @@ from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
+from firstline.exchange import rows
 from firstline.exchange.markings import TLP, MessageType, SubjectCategory
 from firstline.exchange.models import Entity, EntityStatus, Message, SearchDocument
 
@@ -52,11 +53,19 @@ def document_text(message: Message, subject: str, entities: Iterable[Entity]) ->
     return "\n".join(p for p in parts if p)
 
 
-def index_message(message: Message, subject: str, entities: Iterable[Entity]) -> None:
-    """Write (or rewrite) the search text of ``message``; runs in the caller's transaction."""
-    SearchDocument.objects.update_or_create(
-        message=message, defaults={"text": document_text(message, subject, entities)}
-    )
+def index_message(
+    message: Message, subject: str, entities: Iterable[Entity], *, created: bool = False
+) -> None:
+    """Write (or rewrite) the search text of ``message``; runs in the caller's transaction.
+
+    ``created``: the message was just stored, so it has no search row yet — one INSERT, without
+    the SELECT and savepoints of ``update_or_create``.
+    """
+    text = document_text(message, subject, entities)
+    if created:
+        rows.insert([SearchDocument(message=message, text=text)])
+    else:
+        SearchDocument.objects.update_or_create(message=message, defaults={"text": text})
 
 
 def _matching(query: str) -> QuerySet[SearchDocument]:
@@ -98,9 +107,11 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
     if f.thread:
         qs = qs.filter(thread__reference=f.thread)
     if f.organisation:
-        qs = qs.filter(sender__key=f.organisation) | qs.filter(
-            receipts__organisation__key=f.organisation
-        )
+        # the join to the receipts repeats a message once per receipt: DISTINCT, only here
+        qs = (
+            qs.filter(sender__key=f.organisation)
+            | qs.filter(receipts__organisation__key=f.organisation)
+        ).distinct()
     if f.message_type:
         if f.message_type not in MessageType.values:
             raise Problem.field("type", f"must be one of {', '.join(MessageType.values)}")
@@ -121,7 +132,7 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
             .exclude(status=EntityStatus.RESTRICTED)
             .values("message_id")
         )
-    return qs.distinct()
+    return qs
 
 
 def search_messages(
@@ -144,9 +155,9 @@ def search_messages(
     )
     visible = _apply(visible, filters or Filters())
     results = list(
-        visible.select_related("thread", "sender").order_by("-sent_at", "-id")[
-            : min(limit, MAX_RESULTS)
-        ]
+        visible.select_related("thread", "sender")
+        .defer("envelope")  # hits are listed; the sealed form is fetched when asked for
+        .order_by("-sent_at", "-id")[: min(limit, MAX_RESULTS)]
     )
     subjects = Entity.objects.filter(message__in=results, kind="person").values_list(
         "pk", flat=True

@@ -18,7 +18,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 from django.http import HttpRequest
 
 from firstline import policy
@@ -27,8 +26,8 @@ from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
-from firstline.directory.models import Organisation
-from firstline.exchange import deadlines, envelope, keys
+from firstline.directory.models import Country, Organisation
+from firstline.exchange import deadlines, envelope, keys, rows
 from firstline.exchange.entities import (
     CleanEntity,
     EntityErrors,
@@ -56,6 +55,11 @@ from firstline.exchange.models import (
 from firstline.exchange.search import index_message
 
 MAX_BODY = 100_000
+# the choices once (``Choices.values`` builds a new list on every access)
+_MESSAGE_TYPES = tuple(MessageType.values)
+_TLPS = tuple(TLP.values)
+_HANDLINGS = tuple(Handling.values)
+_URGENCIES = tuple(Urgency.values)
 
 
 @dataclass
@@ -132,17 +136,13 @@ def validate_draft(
         raise PermissionDenied("only members of an organisation send messages")
     # the sender and the named recipients in one query (recipients of a reply come later)
     recipient_keys = list(dict.fromkeys(recipients or []))
-    orgs = list(
-        Organisation.objects.select_related("country").filter(
-            Q(pk=actor.organisation_id) | Q(key__in=recipient_keys, is_active=True)
-        )
-    )
+    orgs = _sender_and_recipients(actor.organisation_id, recipient_keys)
     sender = next(o for o in orgs if o.pk == actor.organisation_id)
     errors = EntityErrors()
 
-    _choice(message_type, MessageType.values, "message_type", errors)
-    _choice(tlp, TLP.values, "tlp", errors)
-    _choice(handling, Handling.values, "handling", errors)
+    _choice(message_type, _MESSAGE_TYPES, "message_type", errors)
+    _choice(tlp, _TLPS, "tlp", errors)
+    _choice(handling, _HANDLINGS, "handling", errors)
     handling_text = (handling_text or "").strip()
     if handling == Handling.H3 and not handling_text:
         errors.add("handling_text", "H3 needs the restrictions stated in text")
@@ -211,8 +211,8 @@ def validate_draft(
             origin = origin_found
 
     if message_type == MessageType.REQUEST:
-        if urgency not in Urgency.values:
-            errors.add("urgency", f"a request must be one of {', '.join(Urgency.values)}")
+        if urgency not in _URGENCIES:
+            errors.add("urgency", f"a request must be one of {', '.join(_URGENCIES)}")
     else:
         urgency = ""
 
@@ -317,6 +317,28 @@ def validate_draft(
     )
 
 
+def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation]:
+    """The sender (with its country's code) and the active organisations named by ``keys``."""
+    where = "directory_organisation.id = %s"
+    params: list[Any] = [sender_id]
+    if keys:
+        marks = ", ".join(["%s"] * len(keys))
+        where += f" OR (directory_organisation.key IN ({marks}) AND directory_organisation.is_active = %s)"
+        params += [*keys, True]
+    found = rows.load(
+        Organisation,
+        where,
+        params,
+        extra="(SELECT c.code FROM directory_country c WHERE c.id = directory_organisation.country_id)",
+    )
+    orgs = []
+    for org, (code,) in found:
+        if org.country_id is not None:
+            org.country = Country.from_db(connection.alias, ["id", "code"], [org.country_id, code])
+        orgs.append(org)
+    return orgs
+
+
 def _is_uuid(value: Any) -> bool:
     try:
         uuid.UUID(str(value))
@@ -338,8 +360,12 @@ def open_thread(draft: Draft, now: dt.datetime) -> Thread:
         prefix = settings.EXCHANGE_REFERENCE_PREFIX or (
             draft.sender.country.code if draft.sender.country_id else "XX"  # type: ignore[union-attr]
         )
-        thread = Thread.objects.create(
-            reference=f"{prefix}-{year}-{number:06d}", subject=draft.subject, created_at=now
+        (thread,) = rows.insert(
+            [
+                Thread(
+                    reference=f"{prefix}-{year}-{number:06d}", subject=draft.subject, created_at=now
+                )
+            ]
         )
     if draft.links:
         thread.links.add(*draft.links)
@@ -415,10 +441,19 @@ def active_keys(
 ) -> dict[tuple[int, str], OrganisationKey]:
     """Active keys by (organisation id, use); organisations without keys get them now."""
     orgs = list(orgs)
-    found = {
-        (k.organisation_id, k.use): k
-        for k in OrganisationKey.objects.filter(organisation__in=orgs, retired_at=None)
-    }
+    ids = [o.pk for o in orgs]
+    found = (
+        {
+            (k.organisation_id, k.use): k
+            for k, _ in rows.load(
+                OrganisationKey,
+                f"organisation_id IN ({', '.join(['%s'] * len(ids))}) AND retired_at IS NULL",
+                ids,
+            )
+        }
+        if ids
+        else {}
+    )
     for org in orgs:
         if (org.pk, KeyUse.SIGN) not in found or (org.pk, KeyUse.ENCRYPT) not in found:
             for use, key in keys.ensure_keys(org, actor=actor, now=now).items():
@@ -445,7 +480,7 @@ def store_message(
     now: dt.datetime,
 ) -> Message:
     jwe, kid, sha = sealed
-    message = Message.objects.create(
+    message = Message(
         uuid=draft.uuid,
         thread=thread,
         in_reply_to=draft.parent,
@@ -471,6 +506,7 @@ def store_message(
         content_sha256=sha,
         forwarded_from=draft.forwarded_from,
     )
+    rows.insert([message])
     if draft.named_users:
         message.named_users.add(*draft.named_users)
     return message
@@ -488,7 +524,7 @@ def bind_attachments(draft: Draft, message: Message) -> None:
 
 
 def store_entities(draft: Draft, message: Message) -> list[Entity]:
-    rows = [
+    entities = [
         Entity(
             message=message,
             position=i,
@@ -507,18 +543,17 @@ def store_entities(draft: Draft, message: Message) -> list[Entity]:
         )
         for i, e in enumerate(draft.entities)
     ]
-    created = Entity.objects.bulk_create(rows)
-    if created and created[0].pk is None:  # backends without RETURNING
-        created = list(Entity.objects.filter(message=message).order_by("position"))
-    return created
+    return rows.insert(entities)
 
 
 def store_receipts(draft: Draft, message: Message, now: dt.datetime) -> None:
     """Delivered now; for requests the deadline runs from this delivery."""
     due = deadlines.due_at(now, draft.urgency) if draft.urgency else None
-    Receipt.objects.bulk_create(
-        Receipt(message=message, organisation=org, delivered_at=now, due_at=due)
-        for org in draft.recipients
+    rows.insert(
+        [
+            Receipt(message=message, organisation=org, delivered_at=now, due_at=due)
+            for org in draft.recipients
+        ]
     )
     if draft.parent is not None:
         Receipt.objects.filter(
@@ -576,7 +611,7 @@ def send_message(
         bind_attachments(draft, message)
         stored = store_entities(draft, message)
         store_receipts(draft, message, at)
-        index_message(message, thread.subject, stored)
+        index_message(message, thread.subject, stored, created=True)
         audit_send(draft, message, stored, actor, request, at)
     return message
 

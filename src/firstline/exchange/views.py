@@ -33,11 +33,14 @@ PAGE_SIZE = 50
 def _folder(request: HttpRequest, folder: str, title: str) -> HttpResponse:
     now = clock.now()
     actor = request.user
-    messages = list(
+    rows = (
         annotate_for(actor, box(actor, folder, now))
         .select_related("thread", "sender")
-        .prefetch_related("receipts__organisation")[:PAGE_SIZE]
+        .defer("body", "envelope")  # a folder lists; the texts are read in the thread
     )
+    if folder == "sent":  # the sent folder names the recipients
+        rows = rows.prefetch_related("receipts__organisation")
+    messages = list(rows[:PAGE_SIZE])
     for m in messages:
         m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
             getattr(m, "my_due_at", None), getattr(m, "my_replied_at", None), now
