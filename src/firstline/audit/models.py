@@ -30,6 +30,26 @@ class Operation(models.TextChoices):
     PERMISSION_CHANGE = "permission_change", _("Permission change")
 
 
+# The columns of an entry, in the order the raw-SQL writer, the verifier and the CSV export use.
+ENTRY_COLUMNS = (
+    "seq",
+    "at",
+    "actor_user",
+    "actor_organisation",
+    "actor_node",
+    "operation",
+    "object_type",
+    "object_ids",
+    "subjects",
+    "recipients",
+    "justification",
+    "request_id",
+    "outcome",
+    "canonical",
+    "leaf_hash",
+)
+
+
 class AuditEntry(models.Model):
     """One append-only log entry. ``seq`` is gapless and gives the Merkle leaf index."""
 

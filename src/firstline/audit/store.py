@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 
 from firstline.audit import merkle
-from firstline.audit.models import AuditEntry, AuditNode, AuditRef, LogState
+from firstline.audit.models import ENTRY_COLUMNS, AuditEntry, AuditNode, AuditRef, LogState
 
 
 def fetch_nodes(ids: Iterable[int]) -> dict[int, bytes]:
@@ -95,30 +95,13 @@ def save_state(state: State) -> None:
         )
 
 
-_ENTRY_COLUMNS = (
-    "seq",
-    "at",
-    "actor_user",
-    "actor_organisation",
-    "actor_node",
-    "operation",
-    "object_type",
-    "object_ids",
-    "subjects",
-    "recipients",
-    "justification",
-    "request_id",
-    "outcome",
-    "canonical",
-    "leaf_hash",
-)
 _JSON_COLUMNS = {"object_ids", "subjects", "recipients"}
 
 
 def insert_entry(values: dict[str, Any]) -> int:
     """Insert one entry row; its primary key."""
     params = []
-    for column in _ENTRY_COLUMNS:
+    for column in ENTRY_COLUMNS:
         value = values[column]
         if column in _JSON_COLUMNS:
             value = connection.ops.adapt_json_value(value, None)
@@ -126,8 +109,8 @@ def insert_entry(values: dict[str, Any]) -> int:
             value = connection.ops.adapt_datetimefield_value(value)
         params.append(value)
     sql = (
-        f"INSERT INTO {_q(AuditEntry)} ({', '.join(_ENTRY_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))})"
+        f"INSERT INTO {_q(AuditEntry)} ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"
     )
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:

@@ -28,27 +28,18 @@ from django.db import DatabaseError, connection, transaction
 
 from firstline.audit import heads, merkle
 from firstline.audit.canonical import TIME_FORMAT, canonical_entry, entry_body, format_time
-from firstline.audit.models import AuditEntry, AuditNode, AuditRef, LogState, RefKind, TreeHead
+from firstline.audit.models import (
+    ENTRY_COLUMNS,
+    AuditEntry,
+    AuditNode,
+    AuditRef,
+    LogState,
+    RefKind,
+    TreeHead,
+)
 
 CHUNK = 1 << 14  # entries per chunk; verify rounds it down to a power of two
-_COLUMNS = (
-    "id",
-    "seq",
-    "at",
-    "actor_user",
-    "actor_organisation",
-    "actor_node",
-    "operation",
-    "object_type",
-    "object_ids",
-    "subjects",
-    "recipients",
-    "justification",
-    "request_id",
-    "outcome",
-    "canonical",
-    "leaf_hash",
-)
+_COLUMNS = ("id", *ENTRY_COLUMNS)
 
 
 class Tampered(Exception):

@@ -23,27 +23,12 @@ from firstline import policy
 from firstline.audit import heads, proofs
 from firstline.audit.forms import SearchForm
 from firstline.audit.log import record
-from firstline.audit.models import AuditEntry, Operation
+from firstline.audit.models import ENTRY_COLUMNS, AuditEntry, Operation
 from firstline.audit.policy import EXPORT, VIEW_OWN
 from firstline.audit.reads import consulted
 from firstline.audit.search import apply_filters, keyset_page, rows_for
 
-CSV_COLUMNS = [
-    "seq",
-    "at",
-    "actor_user",
-    "actor_organisation",
-    "actor_node",
-    "operation",
-    "object_type",
-    "object_ids",
-    "subjects",
-    "recipients",
-    "justification",
-    "request_id",
-    "outcome",
-    "leaf_hash",
-]
+CSV_COLUMNS = [c for c in ENTRY_COLUMNS if c != "canonical"]
 
 
 def _log_read(request: HttpRequest, entries: list[AuditEntry]) -> None:
