@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from django.urls import Resolver404, resolve
 from playwright.sync_api import expect
 
 from firstline.accounts.models import User
@@ -15,9 +14,18 @@ from firstline.directory.models import Membership, MembershipRole, Network, Netw
 pytestmark = pytest.mark.browser
 
 
-def test_an_officer_signs_in_with_totp_switches_to_albanian_and_opens_an_organisation(
+def test_an_officer_signs_in_with_totp_switches_to_albanian_and_opens_an_organisation_and_its_map(
     browser_page: Any, sign_in: Any, albanian_officer: User
 ) -> None:
+    network = Network.objects.create(
+        key="wbcti",
+        name="Western Balkans Counter-Terrorism initiative",
+        acronym="WBCTi",
+        level=NetworkLevel.OPERATIONAL,
+    )
+    Membership.objects.create(
+        network=network, organisation=albanian_officer.organisation, role=MembershipRole.MEMBER
+    )
     page = browser_page
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))  # not signed in yet
@@ -33,7 +41,8 @@ def test_an_officer_signs_in_with_totp_switches_to_albanian_and_opens_an_organis
     # the switcher submits itself on change (site.js; no inline script under the CSP)
     page.get_by_label("Language").select_option("sq")
     expect(page.locator("html")).to_have_attribute("lang", "sq")
-    expect(page.get_by_label(re.compile("Gjuha|Language"))).to_have_value("sq")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Paneli i treguesve")
+    expect(page.get_by_label("Gjuha")).to_have_value("sq")
 
     page.get_by_role("link", name="Albanian State Police, Counter-Terrorism Unit").click()
     expect(page).to_have_url(re.compile(r"/directory/organisations/al-asp-ctu/$"))
@@ -42,35 +51,11 @@ def test_an_officer_signs_in_with_totp_switches_to_albanian_and_opens_an_organis
     )
     expect(page.locator("html")).to_have_attribute("lang", "sq")  # the choice is kept
 
-
-def stakeholder_map_is_merged() -> bool:
-    try:
-        resolve("/directory/countries/AL/map/")
-    except Resolver404:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not stakeholder_map_is_merged(),
-    reason="the stakeholder map page (/directory/countries/<code>/map/) is not merged yet",
-)
-def test_the_stakeholder_map_shows_a_diagram_and_the_same_content_as_a_table(
-    browser_page: Any, sign_in: Any, albanian_officer: User
-) -> None:
-    network = Network.objects.create(
-        key="wbcti",
-        name="Western Balkans Counter-Terrorism initiative",
-        acronym="WBCTi",
-        level=NetworkLevel.OPERATIONAL,
-    )
-    Membership.objects.create(
-        network=network, organisation=albanian_officer.organisation, role=MembershipRole.MEMBER
-    )
-    page = browser_page
-    sign_in(page, albanian_officer)
-    page.goto("/directory/countries/AL/map/")
+    # from the organisation to its country's stakeholder map: a diagram and the same as a table
+    page.get_by_role("main").get_by_role("link", name="Shqipëria").first.click()
+    expect(page).to_have_url(re.compile(r"/directory/countries/AL/map/$"))
     main = page.get_by_role("main")
+    expect(main.get_by_role("heading", level=1)).to_contain_text("Shqipëria")
     expect(main.locator("figure svg")).to_be_visible()
     expect(main.locator("figure svg")).to_contain_text("WBCTi")
     table = main.get_by_role("table")
