@@ -134,6 +134,12 @@ EVENT = {
     "end": (START + dt.timedelta(hours=8)).isoformat(),
     "timezone": "Europe/Tirane",
     "organisers": [HOME],
+    "venue": "Tirana",
+}
+ITEM = {
+    "title": "Welcome",
+    "start": START.isoformat(),
+    "end": (START + dt.timedelta(minutes=30)).isoformat(),
 }
 ACTION = {
     "objective": "1",
@@ -169,106 +175,260 @@ API: dict[tuple[str, str], Expect] = {
     ("PATCH", "/api/v1/accounts/users/{user_id}/access"): expect(
         401, default=404, org_admin=(200, 404), node_admin=200, body={"role": "coordinator"}
     ),
-    ("DELETE", "/api/v1/directory/focal-points/{focal_point_id}"): expect(0, default=0),
-    ("DELETE", "/api/v1/directory/memberships/{membership_id}"): expect(0, default=0),
-    ("DELETE", "/api/v1/directory/networks/{key}"): expect(0, default=0, params={"key": "network"}),
-    ("DELETE", "/api/v1/directory/organisations/{key}"): expect(0, default=0),
+    ("DELETE", "/api/v1/directory/focal-points/{focal_point_id}"): expect(
+        401, default=403, org_admin=(204, 403), node_admin=204, apikey_write=(204, 403)
+    ),
+    ("DELETE", "/api/v1/directory/memberships/{membership_id}"): expect(
+        401, default=403, org_admin=(204, 403), node_admin=204, apikey_write=(204, 403)
+    ),
+    ("DELETE", "/api/v1/directory/networks/{key}"): expect(
+        401, default=403, node_admin=204, params={"key": "network"}
+    ),
+    ("DELETE", "/api/v1/directory/organisations/{key}"): expect(401, default=403, node_admin=409),
     ("DELETE", "/api/v1/directory/people/{key}"): expect(
-        0, default=0, params={"key": "person_key"}
+        401,
+        default=403,
+        org_admin=(204, 403),
+        node_admin=204,
+        apikey_write=(204, 403),
+        params={"key": "person_key"},
     ),
-    ("DELETE", "/api/v1/directory/units/{key}"): expect(0, default=0, params={"key": "unit_key"}),
-    ("GET", "/api/v1/audit/entries"): expect(0, default=0, query="start=0&end=1"),
-    ("GET", "/api/v1/audit/key"): expect(0, default=0),
-    ("GET", "/api/v1/audit/keys"): expect(0, default=0),
-    ("GET", "/api/v1/audit/proof/consistency"): expect(0, default=0, query="first=1"),
-    ("GET", "/api/v1/audit/proof/inclusion"): expect(0, default=0, query="leaf_index=0"),
-    ("GET", "/api/v1/audit/tree-head"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/actions"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/actions/{action_id}"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/actions/{action_id}/progress"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/dashboards/countries/{code}"): expect(0, default=0),
+    ("DELETE", "/api/v1/directory/units/{key}"): expect(
+        401,
+        default=403,
+        org_admin=(204, 403),
+        node_admin=204,
+        apikey_write=(204, 403),
+        params={"key": "unit_key"},
+    ),
+    ("GET", "/api/v1/audit/entries"): expect(401, default=200, query="start=0&end=1"),
+    ("GET", "/api/v1/audit/key"): expect(200, default=200),
+    ("GET", "/api/v1/audit/keys"): expect(200, default=200),
+    ("GET", "/api/v1/audit/proof/consistency"): expect(401, default=200, query="first=1"),
+    ("GET", "/api/v1/audit/proof/inclusion"): expect(401, default=200, query="leaf_index=0"),
+    ("GET", "/api/v1/audit/tree-head"): expect(401, default=200),
+    ("GET", "/api/v1/coordination/actions"): expect(
+        401, default=200, shows_other={"node_admin"}, marker="action_title"
+    ),
+    ("GET", "/api/v1/coordination/actions/{action_id}"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/actions/{action_id}/progress"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/dashboards/countries/{code}"): expect(401, default=200),
     ("GET", "/api/v1/coordination/dashboards/networks/{key}"): expect(
-        0, default=0, params={"key": "network"}
+        401, default=200, params={"key": "network"}
     ),
-    ("GET", "/api/v1/coordination/events"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/events/{event_id}"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/events/{event_id}/event.ics"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/events/{event_id}/participants"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/events/{event_id}/registrations"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/plans"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/plans/{key}"): expect(0, default=0, params={"key": "plan"}),
+    ("GET", "/api/v1/coordination/events"): expect(
+        401, default=200, shows_other={"node_admin"}, marker="event_title"
+    ),
+    ("GET", "/api/v1/coordination/events/{event_id}"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/events/{event_id}/event.ics"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/events/{event_id}/participants"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/events/{event_id}/registrations"): expect(
+        401,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+    ),
+    ("GET", "/api/v1/coordination/plans"): expect(
+        401, default=200, shows_other={"node_admin"}, marker="plan"
+    ),
+    ("GET", "/api/v1/coordination/plans/{key}"): expect(
+        401, default=(200, 404), node_admin=200, params={"key": "plan"}
+    ),
     ("GET", "/api/v1/coordination/plans/{key}/export"): expect(
-        0, default=0, params={"key": "plan"}
+        401, default=(200, 404), node_admin=200, params={"key": "plan"}
     ),
-    ("GET", "/api/v1/coordination/recommendations"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/recommendations/{rec_id}"): expect(0, default=0),
-    ("GET", "/api/v1/coordination/recommendations/{rec_id}/history"): expect(0, default=0),
-    ("GET", "/api/v1/directory/countries"): expect(0, default=0),
-    ("GET", "/api/v1/directory/countries/{code}"): expect(0, default=0),
-    ("GET", "/api/v1/directory/focal-points"): expect(0, default=0),
-    ("GET", "/api/v1/directory/focal-points/{focal_point_id}"): expect(0, default=0),
-    ("GET", "/api/v1/directory/memberships"): expect(0, default=0),
-    ("GET", "/api/v1/directory/memberships/{membership_id}"): expect(0, default=0),
-    ("GET", "/api/v1/directory/networks"): expect(0, default=0),
-    ("GET", "/api/v1/directory/networks/{key}"): expect(0, default=0, params={"key": "network"}),
-    ("GET", "/api/v1/directory/organisations/{key}"): expect(0, default=0),
-    ("GET", "/api/v1/directory/people"): expect(0, default=0),
-    ("GET", "/api/v1/directory/people/{key}"): expect(0, default=0, params={"key": "person_key"}),
-    ("GET", "/api/v1/directory/units"): expect(0, default=0),
-    ("GET", "/api/v1/directory/units/{key}"): expect(0, default=0, params={"key": "unit_key"}),
-    ("GET", "/api/v1/exchange/keys/{org_key}"): expect(0, default=0),
-    ("GET", "/api/v1/exchange/messages"): expect(0, default=0),
-    ("GET", "/api/v1/exchange/messages/{message_id}"): expect(0, default=0),
+    ("GET", "/api/v1/coordination/recommendations"): expect(
+        401, default=200, shows_other={"node_admin"}, marker="rec_text"
+    ),
+    ("GET", "/api/v1/coordination/recommendations/{rec_id}"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/coordination/recommendations/{rec_id}/history"): expect(
+        401, default=(200, 404), node_admin=200
+    ),
+    ("GET", "/api/v1/directory/countries"): expect(401, default=200),
+    ("GET", "/api/v1/directory/countries/{code}"): expect(401, default=200),
+    ("GET", "/api/v1/directory/focal-points"): expect(401, default=200),
+    ("GET", "/api/v1/directory/focal-points/{focal_point_id}"): expect(401, default=200),
+    ("GET", "/api/v1/directory/memberships"): expect(401, default=200),
+    ("GET", "/api/v1/directory/memberships/{membership_id}"): expect(401, default=200),
+    ("GET", "/api/v1/directory/networks"): expect(401, default=200),
+    ("GET", "/api/v1/directory/networks/{key}"): expect(
+        401, default=200, params={"key": "network"}
+    ),
+    ("GET", "/api/v1/directory/organisations/{key}"): expect(401, default=200),
+    ("GET", "/api/v1/directory/people"): expect(
+        401, default=200, shows_other=EVERYONE_SIGNED_IN, marker="person_key"
+    ),
+    ("GET", "/api/v1/directory/people/{key}"): expect(
+        401, default=200, params={"key": "person_key"}
+    ),
+    ("GET", "/api/v1/directory/units"): expect(401, default=200),
+    ("GET", "/api/v1/directory/units/{key}"): expect(401, default=200, params={"key": "unit_key"}),
+    ("GET", "/api/v1/exchange/keys/{org_key}"): expect(401, default=200),
+    ("GET", "/api/v1/exchange/messages"): expect(
+        401, default=200, marker="message_id", query="folder=sent"
+    ),
+    ("GET", "/api/v1/exchange/messages/{message_id}"): expect(
+        401, default=(200, 404), node_admin=404
+    ),
     ("GET", "/api/v1/exchange/messages/{message_id}/attachments/{attachment_id}"): expect(
-        0, default=0
+        401, default=(200, 404), node_admin=404
     ),
-    ("GET", "/api/v1/exchange/messages/{message_id}/envelope"): expect(0, default=0),
-    ("GET", "/api/v1/exchange/permission-requests"): expect(0, default=0),
-    ("GET", "/api/v1/exchange/search"): expect(0, default=0, query="q=message"),
-    ("GET", "/api/v1/exchange/threads/{reference}"): expect(0, default=0),
+    ("GET", "/api/v1/exchange/messages/{message_id}/envelope"): expect(
+        401, default=(200, 404), node_admin=404
+    ),
+    ("GET", "/api/v1/exchange/permission-requests"): expect(401, default=200),
+    ("GET", "/api/v1/exchange/search"): expect(
+        401, default=200, marker="message_id", query="q=message&justification=matrix"
+    ),
+    ("GET", "/api/v1/exchange/threads/{reference}"): expect(
+        401, default=(200, 404), node_admin=404
+    ),
     ("PATCH", "/api/v1/coordination/actions/{action_id}"): expect(
-        0, default=0, body={"title": "Changed action"}
+        401,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+        body={"title": "Changed action"},
     ),
     ("PATCH", "/api/v1/coordination/events/{event_id}"): expect(
-        0, default=0, body={"title": "Changed workshop"}
+        401,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+        body={"title": "Changed workshop"},
     ),
     ("PATCH", "/api/v1/coordination/recommendations/{rec_id}"): expect(
-        0, default=0, body={"text": "Changed recommendation"}
+        401,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+        body={"text": "Changed recommendation"},
     ),
     ("PATCH", "/api/v1/directory/focal-points/{focal_point_id}"): expect(
-        0, default=0, body={"topic": "CVE"}
+        401,
+        default=403,
+        org_admin=(200, 403),
+        node_admin=200,
+        apikey_write=(200, 403),
+        body={"topic": "CVE"},
     ),
     ("PATCH", "/api/v1/directory/memberships/{membership_id}"): expect(
-        0, default=0, body={"role": "observer"}
+        401,
+        default=403,
+        org_admin=(200, 403),
+        node_admin=200,
+        apikey_write=(200, 403),
+        body={"role": "observer"},
     ),
     ("PATCH", "/api/v1/directory/networks/{key}"): expect(
-        0, default=0, body={"name": "Renamed network"}, params={"key": "network"}
+        401,
+        default=403,
+        node_admin=200,
+        body={"name": "Renamed network"},
+        params={"key": "network"},
     ),
     ("PATCH", "/api/v1/directory/organisations/{key}"): expect(
-        0, default=0, body={"acronym": "MX"}
+        401,
+        default=403,
+        org_admin=(200, 403),
+        node_admin=200,
+        apikey_write=(200, 403),
+        body={"acronym": "MX"},
     ),
     ("PATCH", "/api/v1/directory/people/{key}"): expect(
-        0, default=0, body={"role": "Analyst"}, params={"key": "person_key"}
+        401,
+        default=403,
+        org_admin=(200, 403),
+        node_admin=200,
+        apikey_write=(200, 403),
+        body={"role": "Analyst"},
+        params={"key": "person_key"},
     ),
     ("PATCH", "/api/v1/directory/units/{key}"): expect(
-        0, default=0, body={"name": "Renamed unit"}, params={"key": "unit_key"}
+        401,
+        default=403,
+        org_admin=(200, 403),
+        node_admin=200,
+        apikey_write=(200, 403),
+        body={"name": "Renamed unit"},
+        params={"key": "unit_key"},
     ),
-    ("POST", "/api/v1/coordination/actions/{action_id}/progress"): expect(0, default=0),
-    ("POST", "/api/v1/coordination/events"): expect(0, default=0, body=EVENT),
+    ("POST", "/api/v1/coordination/actions/{action_id}/progress"): expect(401, default=422),
+    ("POST", "/api/v1/coordination/events"): expect(
+        401,
+        default=403,
+        coordinator=400,
+        org_admin=400,
+        node_admin=400,
+        apikey_write=400,
+        body=EVENT,
+    ),
     ("POST", "/api/v1/coordination/events/{event_id}/attendance"): expect(
-        0, default=0, body={"attended": {}}
+        401,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+        body={"attended": {}},
     ),
     ("POST", "/api/v1/coordination/events/{event_id}/invitations"): expect(
-        0, default=0, body={"organisations": ["mk-kumanovo"]}
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body={"organisations": ["mk-kumanovo"]},
     ),
     ("POST", "/api/v1/coordination/events/{event_id}/minutes"): expect(
-        0, default=0, body={"text": "New minutes."}
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body={"text": "New minutes."},
     ),
-    ("POST", "/api/v1/coordination/events/{event_id}/registrations"): expect(0, default=0),
-    ("POST", "/api/v1/coordination/events/{event_id}/sessions"): expect(0, default=0, body=SESSION),
+    ("POST", "/api/v1/coordination/events/{event_id}/registrations"): expect(
+        401, default=(201, 404), node_admin=201, apikey_read=(400, 404), apikey_write=(400, 404)
+    ),
+    ("POST", "/api/v1/coordination/events/{event_id}/sessions"): expect(
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body=SESSION,
+    ),
     ("POST", "/api/v1/coordination/plans"): expect(
-        0,
-        default=0,
+        401,
+        default=403,
+        coordinator=201,
+        org_admin=201,
+        node_admin=201,
+        apikey_write=201,
         body={
             "key": "matrix-plan",
             "kind": "national_action_plan",
@@ -278,36 +438,89 @@ API: dict[tuple[str, str], Expect] = {
         },
     ),
     ("POST", "/api/v1/coordination/plans/{key}/actions"): expect(
-        0, default=0, body=ACTION, params={"key": "plan"}
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body=ACTION,
+        params={"key": "plan"},
     ),
     ("POST", "/api/v1/coordination/plans/{key}/import"): expect(
-        0, default=0, params={"key": "plan"}
+        401, default=422, params={"key": "plan"}
     ),
     ("POST", "/api/v1/coordination/plans/{key}/objectives"): expect(
-        0, default=0, body={"code": "2", "title": "Resilience"}, params={"key": "plan"}
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body={"code": "2", "title": "Resilience"},
+        params={"key": "plan"},
     ),
     ("POST", "/api/v1/coordination/recommendations"): expect(
-        0, default=0, body={"text": "Matrix recommendation", "level": "operational"}
+        401,
+        default=403,
+        coordinator=201,
+        org_admin=201,
+        node_admin=201,
+        apikey_write=201,
+        body={"text": "Matrix recommendation", "level": "operational"},
     ),
     ("POST", "/api/v1/coordination/recommendations/{rec_id}/actions"): expect(
-        0, default=0, body={"plan": "own-plan", "objective": "1", "code": "1.3", "owner": HOME}
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body={"plan": "own-plan", "objective": "1", "code": "1.3", "owner": HOME},
     ),
-    ("POST", "/api/v1/coordination/registrations/{registration_id}/cancel"): expect(0, default=0),
+    ("POST", "/api/v1/coordination/registrations/{registration_id}/cancel"): expect(
+        401,
+        default=404,
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        apikey_write=(200, 404),
+    ),
     ("POST", "/api/v1/coordination/sessions/{session_id}/items"): expect(
-        0, default=0, body=SESSION
+        401,
+        default=(403, 404),
+        coordinator=(201, 404),
+        org_admin=(201, 404),
+        node_admin=201,
+        apikey_write=(201, 404),
+        body=ITEM,
     ),
     ("POST", "/api/v1/directory/focal-points"): expect(
-        0, default=0, body={"country": "AL", "topic": "CVE", "person": "own-person"}
+        401,
+        default=403,
+        org_admin=201,
+        node_admin=201,
+        apikey_write=201,
+        body={"country": "AL", "topic": "CVE", "person": "own-person"},
     ),
     ("POST", "/api/v1/directory/memberships"): expect(
-        0, default=0, body={"network": "own-net", "organisation": HOME, "role": "observer"}
+        401,
+        default=403,
+        org_admin=400,
+        node_admin=400,
+        apikey_write=400,
+        body={"network": "other-net", "organisation": HOME, "role": "observer"},
     ),
     ("POST", "/api/v1/directory/networks"): expect(
-        0, default=0, body={"key": "matrix-net", "name": "Matrix network", "level": "operational"}
+        401,
+        default=403,
+        node_admin=201,
+        body={"key": "matrix-net", "name": "Matrix network", "level": "operational"},
     ),
     ("POST", "/api/v1/directory/organisations"): expect(
-        0,
-        default=0,
+        401,
+        default=403,
+        node_admin=201,
         body={
             "key": "matrix-org",
             "name": "Matrix organisation",
@@ -317,8 +530,11 @@ API: dict[tuple[str, str], Expect] = {
         },
     ),
     ("POST", "/api/v1/directory/people"): expect(
-        0,
-        default=0,
+        401,
+        default=403,
+        org_admin=201,
+        node_admin=201,
+        apikey_write=201,
         body={
             "key": "matrix-person",
             "organisation": HOME,
@@ -327,21 +543,38 @@ API: dict[tuple[str, str], Expect] = {
         },
     ),
     ("POST", "/api/v1/directory/units"): expect(
-        0, default=0, body={"key": "matrix-unit", "name": "Matrix unit", "organisation": HOME}
+        401,
+        default=403,
+        org_admin=201,
+        node_admin=201,
+        apikey_write=201,
+        body={"key": "matrix-unit", "name": "Matrix unit", "organisation": HOME},
     ),
-    ("POST", "/api/v1/exchange/attachments"): expect(0, default=0),
-    ("POST", "/api/v1/exchange/messages"): expect(0, default=0, body=MESSAGE),
+    ("POST", "/api/v1/exchange/attachments"): expect(
+        401, default=201, node_admin=403, apikey_read=403, query="name=notes.txt"
+    ),
+    ("POST", "/api/v1/exchange/messages"): expect(
+        401, default=201, node_admin=403, apikey_read=403, body=MESSAGE
+    ),
     ("POST", "/api/v1/exchange/messages/{message_id}/entities/{position}/correction"): expect(
-        0, default=0, body={"reason": "wrong date of birth"}
+        401,
+        default=(200, 404),
+        node_admin=404,
+        apikey_read=(403, 404),
+        body={"reason": "wrong date of birth"},
     ),
     ("POST", "/api/v1/exchange/messages/{message_id}/forward"): expect(
-        0, default=0, body={"recipients": ["rs-moi"]}
+        401, default=(403, 404), node_admin=404, body={"recipients": ["rs-moi"]}
     ),
     ("POST", "/api/v1/exchange/messages/{message_id}/recall"): expect(
-        0, default=0, body={"reason": "sent in error"}
+        401,
+        default=(200, 404),
+        node_admin=404,
+        apikey_read=(403, 404),
+        body={"reason": "sent in error"},
     ),
     ("POST", "/api/v1/exchange/permission-requests/{request_id}/decision"): expect(
-        0, default=0, body={"approve": True}
+        401, default=(200, 404), node_admin=404, body={"approve": True}
     ),
 }
 
@@ -389,164 +622,253 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "api:openapi-view"): expect(200, default=200),
     ("GET", "api:api-root"): expect(404, default=404),
     ("GET", "admin:index"): expect(302, default=403, node_admin=200),
-    ("GET", "audit:export"): expect(0, default=0),  # audit/export.csv
-    ("GET", "audit:me"): expect(0, default=0),  # audit/me/
-    ("GET", "audit:proof"): expect(0, default=0),  # audit/entries/<int:seq>/proof.json
-    ("GET", "audit:search"): expect(0, default=0),  # audit/
+    ("GET", "audit:export"): expect(302, default=403, dpo=200, node_admin=200),  # audit/export.csv
+    ("GET", "audit:me"): expect(302, default=200),  # audit/me/
+    ("GET", "audit:proof"): expect(
+        302, default=404, dpo=(200, 404), node_admin=200
+    ),  # audit/entries/<int:seq>/proof.json
+    ("GET", "audit:search"): expect(302, default=403, dpo=200, node_admin=200),  # audit/
     ("GET", "coordination:action"): expect(
-        0, default=0, params={"pk": "action_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "action_id"}
     ),  # coordination/actions/<int:pk>/
     ("GET", "coordination:action_create"): expect(
-        0, default=0, params={"key": "plan"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"key": "plan"},
     ),  # coordination/plans/<slug:key>/actions/new/
     ("GET", "coordination:action_edit"): expect(
-        0, default=0, params={"pk": "action_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "action_id"},
     ),  # coordination/actions/<int:pk>/edit/
     ("GET", "coordination:attendance"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/attendance/
     ("GET", "coordination:badge"): expect(
-        0, default=0, params={"pk": "registration_id"}
+        302,
+        default=404,
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "registration_id"},
     ),  # coordination/registrations/<int:pk>/badge/
-    ("GET", "coordination:calendar"): expect(0, default=0),  # coordination/calendar/
+    ("GET", "coordination:calendar"): expect(302, default=200),  # coordination/calendar/
     ("GET", "coordination:check_in"): expect(
-        0, default=0, params={"pk": "event_id", "token": "check_in_token"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id", "token": "check_in_token"},
     ),  # coordination/events/<int:pk>/check-in/<str:token>/
     ("GET", "coordination:dashboard"): expect(
-        0, default=0
+        302, default=200
     ),  # coordination/^dashboards/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$
-    ("GET", "coordination:dashboards"): expect(0, default=0),  # coordination/dashboards/
+    ("GET", "coordination:dashboards"): expect(302, default=200),  # coordination/dashboards/
     ("GET", "coordination:document"): expect(
-        0, default=0, params={"pk": "document"}
+        302, default=(200, 404), node_admin=200, params={"pk": "document"}
     ),  # coordination/documents/<int:pk>/
     ("GET", "coordination:document_create"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/documents/new/
     ("GET", "coordination:event"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "event_id"}
     ),  # coordination/events/<int:pk>/
-    ("GET", "coordination:event_create"): expect(0, default=0),  # coordination/events/new/
+    ("GET", "coordination:event_create"): expect(
+        302, default=403, coordinator=200, org_admin=200, node_admin=200
+    ),  # coordination/events/new/
     ("GET", "coordination:event_edit"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/edit/
     ("GET", "coordination:event_ics"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "event_id"}
     ),  # coordination/events/<int:pk>/event.ics
-    ("GET", "coordination:events"): expect(0, default=0),  # coordination/events/
+    ("GET", "coordination:events"): expect(
+        302, default=200, shows_other={"node_admin"}, marker="event_title"
+    ),  # coordination/events/
     ("GET", "coordination:evidence"): expect(
-        0, default=0, params={"pk": "progress"}
+        302, default=(200, 404), node_admin=200, params={"pk": "progress"}
     ),  # coordination/progress/<int:pk>/document/
     ("GET", "coordination:feed_mine"): expect(
-        0, default=0, params={"token": "feed_token"}
+        200, default=200, params={"token": "feed_token"}
     ),  # coordination/feeds/<str:token>/mine.ics
     ("GET", "coordination:feed_network"): expect(
-        0, default=0, params={"token": "feed_token", "key": "network"}
+        200, default=200, params={"token": "feed_token", "key": "network"}
     ),  # coordination/feeds/<str:token>/networks/<slug:key>.ics
-    ("GET", "coordination:feed_token"): expect(0, default=0),  # coordination/calendar/token/
+    ("GET", "coordination:feed_token"): expect(302, default=405),  # coordination/calendar/token/
     ("GET", "coordination:feed_token_revoke"): expect(
-        0, default=0
+        302, default=405
     ),  # coordination/calendar/token/revoke/
-    ("GET", "coordination:home"): expect(0, default=0),  # coordination/
+    ("GET", "coordination:home"): expect(302, default=200),  # coordination/
     ("GET", "coordination:invitations"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/invitations/
     ("GET", "coordination:item_create"): expect(
-        0, default=0, params={"pk": "session_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "session_id"},
     ),  # coordination/sessions/<int:pk>/items/new/
     ("GET", "coordination:minutes_edit"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/minutes/
     ("GET", "coordination:minutes_history"): expect(
-        0, default=0, params={"pk": "minutes"}
+        302, default=(200, 404), node_admin=200, params={"pk": "minutes"}
     ),  # coordination/minutes/<int:pk>/
     ("GET", "coordination:network_calendar"): expect(
-        0, default=0, params={"key": "network"}
+        302, default=200, params={"key": "network"}
     ),  # coordination/calendar/networks/<slug:key>/
-    ("GET", "coordination:overdue"): expect(0, default=0),  # coordination/overdue/
+    ("GET", "coordination:overdue"): expect(302, default=200),  # coordination/overdue/
     ("GET", "coordination:participants"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "event_id"}
     ),  # coordination/events/<int:pk>/participants/
     ("GET", "coordination:plan"): expect(
-        0, default=0, params={"key": "plan"}
+        302, default=(200, 404), node_admin=200, params={"key": "plan"}
     ),  # coordination/plans/<slug:key>/
-    ("GET", "coordination:plan_create"): expect(0, default=0),  # coordination/plans/new/
+    ("GET", "coordination:plan_create"): expect(
+        302, default=403, coordinator=200, org_admin=200, node_admin=200
+    ),  # coordination/plans/new/
     ("GET", "coordination:plan_export"): expect(
-        0, default=0, params={"key": "plan"}
+        302, default=(200, 404), node_admin=200, params={"key": "plan"}
     ),  # coordination/^plans/(?P<key>[-a-z0-9]+)/export\.(?P<fmt>csv|xlsx)$
     ("GET", "coordination:plan_import"): expect(
-        0, default=0, params={"key": "plan"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"key": "plan"},
     ),  # coordination/plans/<slug:key>/import/
-    ("GET", "coordination:plans"): expect(0, default=0),  # coordination/plans/
+    ("GET", "coordination:plans"): expect(
+        302, default=200, shows_other={"node_admin"}, marker="plan"
+    ),  # coordination/plans/
     ("GET", "coordination:recommendation"): expect(
-        0, default=0, params={"pk": "rec_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "rec_id"}
     ),  # coordination/recommendations/<int:pk>/
     ("GET", "coordination:recommendation_action"): expect(
-        0, default=0, params={"pk": "rec_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "rec_id"}
     ),  # coordination/recommendations/<int:pk>/action/
     ("GET", "coordination:recommendation_create"): expect(
-        0, default=0
+        302, default=403, coordinator=200, org_admin=200, node_admin=200
     ),  # coordination/recommendations/new/
-    ("GET", "coordination:recommendations"): expect(0, default=0),  # coordination/recommendations/
+    ("GET", "coordination:recommendations"): expect(
+        302, default=200, shows_other={"node_admin"}, marker="rec_text"
+    ),  # coordination/recommendations/
     ("GET", "coordination:register"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302, default=(200, 404), node_admin=200, params={"pk": "event_id"}
     ),  # coordination/events/<int:pk>/register/
     ("GET", "coordination:registration_cancel"): expect(
-        0, default=0, params={"pk": "registration_id"}
+        302, default=405, params={"pk": "registration_id"}
     ),  # coordination/registrations/<int:pk>/cancel/
     ("GET", "coordination:registrations"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/registrations/
     ("GET", "coordination:report"): expect(
-        0, default=0
+        302, default=200
     ),  # coordination/^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/$
     ("GET", "coordination:report_pdf"): expect(
-        0, default=0
+        302, default=200
     ),  # coordination/^reports/(?P<kind>countries|networks)/(?P<ref>[-\w]+)/report\.pdf$
     ("GET", "coordination:session_create"): expect(
-        0, default=0, params={"pk": "event_id"}
+        302,
+        default=(403, 404),
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "event_id"},
     ),  # coordination/events/<int:pk>/sessions/new/
-    ("GET", "directory:countries"): expect(0, default=0),  # directory/countries/
-    ("GET", "directory:country_map"): expect(0, default=0),  # directory/countries/<str:code>/map/
+    ("GET", "directory:countries"): expect(302, default=200),  # directory/countries/
+    ("GET", "directory:country_map"): expect(
+        302, default=200
+    ),  # directory/countries/<str:code>/map/
     ("GET", "directory:network"): expect(
-        0, default=0, params={"key": "network"}
+        302, default=200, params={"key": "network"}
     ),  # directory/networks/<slug:key>/
-    ("GET", "directory:organisation_add"): expect(0, default=0),  # directory/add-organisation/
+    ("GET", "directory:organisation_add"): expect(
+        302, default=403, node_admin=200
+    ),  # directory/add-organisation/
     ("GET", "directory:organisation_edit"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/edit/
     ("GET", "directory:person_add"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/people/add/
     ("GET", "directory:person_delete"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/people/<slug:person_key>/delete/
     ("GET", "directory:person_edit"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/people/<slug:person_key>/edit/
     ("GET", "directory:unit_add"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/units/add/
     ("GET", "directory:unit_delete"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/units/<slug:unit_key>/delete/
     ("GET", "directory:unit_edit"): expect(
-        0, default=0
+        302, default=403, org_admin=(200, 403), node_admin=200
     ),  # directory/organisations/<slug:key>/units/<slug:unit_key>/edit/
-    ("GET", "exchange:compose"): expect(0, default=0),  # exchange/compose/
+    ("GET", "exchange:compose"): expect(302, default=200, node_admin=403),  # exchange/compose/
     ("GET", "exchange:forward"): expect(
-        0, default=0
+        302, default=(200, 404), node_admin=404
     ),  # exchange/messages/<uuid:message_id>/forward/
-    ("GET", "exchange:inbox"): expect(0, default=0),  # exchange/
-    ("GET", "exchange:overdue"): expect(0, default=0),  # exchange/overdue/
-    ("GET", "exchange:permissions"): expect(0, default=0),  # exchange/permissions/
-    ("GET", "exchange:recall"): expect(0, default=0),  # exchange/messages/<uuid:message_id>/recall/
-    ("GET", "exchange:reply"): expect(0, default=0),  # exchange/messages/<uuid:message_id>/reply/
-    ("GET", "exchange:search"): expect(0, default=0),  # exchange/search/
-    ("GET", "exchange:sent"): expect(0, default=0),  # exchange/sent/
+    ("GET", "exchange:inbox"): expect(302, default=200),  # exchange/
+    ("GET", "exchange:overdue"): expect(302, default=200),  # exchange/overdue/
+    ("GET", "exchange:permissions"): expect(302, default=200),  # exchange/permissions/
+    ("GET", "exchange:recall"): expect(
+        302, default=(200, 404), node_admin=404
+    ),  # exchange/messages/<uuid:message_id>/recall/
+    ("GET", "exchange:reply"): expect(
+        302, default=(200, 404), node_admin=404
+    ),  # exchange/messages/<uuid:message_id>/reply/
+    ("GET", "exchange:search"): expect(
+        302, default=200, marker="message_subject", query="q=message&justification=matrix"
+    ),  # exchange/search/
+    ("GET", "exchange:sent"): expect(302, default=200, marker="message_subject"),  # exchange/sent/
     ("GET", "exchange:signature"): expect(
-        0, default=0
+        302, default=(200, 404), node_admin=404
     ),  # exchange/messages/<uuid:message_id>/signature/
-    ("GET", "exchange:thread"): expect(0, default=0),  # exchange/threads/<str:reference>/
+    ("GET", "exchange:thread"): expect(
+        302, default=(200, 404), node_admin=404
+    ),  # exchange/threads/<str:reference>/
 }
 
 # --- the admin site: the node administrator's status on each registered model's list -------------
@@ -624,7 +946,7 @@ def _domain_objects(
 
     from firstline.audit import heads
     from firstline.audit.models import AuditEntry
-    from firstline.coordination.models import PolicyLevel
+    from firstline.coordination.models import PolicyLevel, RecommendationStatus
     from firstline.coordination.services import actions, calendars, documents, events
     from firstline.coordination.services import registrations as regs
     from firstline.directory.models import FocalPoint, Membership, Network, Person, Unit
@@ -691,6 +1013,7 @@ def _domain_objects(
             attachments=[upload.uuid],
         )
         put("message_id", side, message.uuid)
+        put("message_subject", side, f"{side} message")
         put("reference", side, message.thread.reference)
         put("attachment_id", side, upload.uuid)
         put("position", side, 0)
@@ -748,8 +1071,11 @@ def _domain_objects(
             text=f"{side} recommendation",
             level=PolicyLevel.OPERATIONAL,
             event=event,
+            status=RecommendationStatus.AGREED,
         )
         put("rec_id", side, recommendation.pk)
+        put("rec_text", side, f"{side} recommendation")
+        put("event_title", side, f"{side} workshop")
         plan = actions.create_plan(
             organiser,
             key=f"{side}-plan",
@@ -784,6 +1110,7 @@ def _domain_objects(
         )
         put("plan", side, plan.key)
         put("action_id", side, action.pk)
+        put("action_title", side, f"{side} action")
         put("progress", side, progress.pk)
         put("kind", side, "countries")
         put("ref", side, org.country.code)
@@ -953,8 +1280,10 @@ def _request(
                 content_type="application/x-www-form-urlencoded",
                 **headers,
             )
+        # a file or a CSV export streams: read it inside the savepoint, like a browser would
+        content = b"".join(response.streaming_content) if response.streaming else response.content
         transaction.set_rollback(True)
-    return response.status_code, response.content.decode(errors="replace")
+    return response.status_code, content.decode(errors="replace")
 
 
 def _json(body: dict[str, Any]) -> str:
@@ -987,7 +1316,9 @@ def _check(
             if os.environ.get("MATRIX_DUMP"):
                 with open(os.environ["MATRIX_DUMP"], "a") as dump:
                     dump.write(
-                        f"{os.environ['PYTEST_CURRENT_TEST']}\t{actor}\t{side}\t{got}\t{int(row.marker != '' and got == 200 and str(_object(world, row.marker, 'other')) in body)}\n"
+                        f"{os.environ['PYTEST_CURRENT_TEST']}\t{actor}\t{side}\t{got}\t{int(row.marker != '' and got == 200 and str(_object(world, row.marker, 'other')) in body)}\t"
+                        + (body[:300].replace("\n", " ") if got in (400, 422) else "")
+                        + "\n"
                     )
             if got != wanted:
                 failures.append(
@@ -1040,7 +1371,8 @@ def _page_url(name: str, world: World, side: str, row: Expect) -> tuple[str, lis
     route = next(r for n, r in _walk(get_resolver().url_patterns) if n == name)
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
     kwargs = {param: _object(world, row.params.get(param, param), side) for param in params}
-    return reverse(name, kwargs=kwargs or None), params
+    url = reverse(name, kwargs=kwargs or None)
+    return (f"{url}?{row.query}" if row.query else url), params
 
 
 @pytest.mark.parametrize(
