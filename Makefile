@@ -34,8 +34,8 @@ ci:
 	bash .ci/run
 
 lint: install
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: install
 	FIRSTLINE_MODE=test $(BIN)/mypy

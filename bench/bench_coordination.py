@@ -42,41 +42,66 @@ def _setup(actions_n: int, updates_n: int, recs_n: int) -> tuple[object, object]
     albania, _ = Country.objects.get_or_create(code="AL", defaults={"name": "Albania"})
     orgs = [
         Organisation.objects.create(
-            key=f"al-bench-{i}", name=f"Albanian body {i}", sector=Sector.OTHER,
-            level=Level.NATIONAL, country=albania,
+            key=f"al-bench-{i}",
+            name=f"Albanian body {i}",
+            sector=Sector.OTHER,
+            level=Level.NATIONAL,
+            country=albania,
         )
         for i in range(20)
     ]
     user = User.objects.create_user(
-        username="bench-coordinator", password="x" * 16, organisation=orgs[0],
-        role=Role.COORDINATOR, email="bench@example.org",
+        username="bench-coordinator",
+        password="x" * 16,
+        organisation=orgs[0],
+        role=Role.COORDINATOR,
+        email="bench@example.org",
     )
     TOTPDevice.objects.create(user=user, name="default", confirmed=True)
     plan = Plan.objects.create(
-        key="al-bench-nap", kind="national_action_plan", title="Benchmark plan",
-        coordinator=orgs[0], country=albania, created_by=user, created_at=now,
+        key="al-bench-nap",
+        kind="national_action_plan",
+        title="Benchmark plan",
+        coordinator=orgs[0],
+        country=albania,
+        created_by=user,
+        created_at=now,
     )
     objectives = Objective.objects.bulk_create(
         Objective(plan=plan, code=str(i + 1), title=f"Objective {i + 1}") for i in range(50)
     )
     recs = Recommendation.objects.bulk_create(
         Recommendation(
-            text=f"Recommendation {i}", level=rng.choice(PolicyLevel.values),
+            text=f"Recommendation {i}",
+            level=rng.choice(PolicyLevel.values),
             status=rng.choice([RecommendationStatus.PROPOSED, RecommendationStatus.AGREED]),
-            country=albania, organisation=orgs[0], created_by=user, created_at=now,
-            updated_at=now, agreed_at=now - dt.timedelta(days=rng.randint(0, 300)),
+            country=albania,
+            organisation=orgs[0],
+            created_by=user,
+            created_at=now,
+            updated_at=now,
+            agreed_at=now - dt.timedelta(days=rng.randint(0, 300)),
         )
         for i in range(recs_n)
     )
     statuses = ActionStatus.values
     actions = Action.objects.bulk_create(
         Action(
-            plan=plan, objective=objectives[i % 50], code=f"{i % 50 + 1}.{i // 50 + 1}",
-            title=f"Action {i} of the national plan", owner=rng.choice(orgs),
-            level=rng.choice(PolicyLevel.values), priority=rng.choice(Priority.values),
-            start=today - dt.timedelta(days=400), due=today + dt.timedelta(days=rng.randint(-200, 500)),
-            indicator="Indicator", baseline="0", target="10", status=rng.choice(statuses),
-            created_at=now, updated_at=now,
+            plan=plan,
+            objective=objectives[i % 50],
+            code=f"{i % 50 + 1}.{i // 50 + 1}",
+            title=f"Action {i} of the national plan",
+            owner=rng.choice(orgs),
+            level=rng.choice(PolicyLevel.values),
+            priority=rng.choice(Priority.values),
+            start=today - dt.timedelta(days=400),
+            due=today + dt.timedelta(days=rng.randint(-200, 500)),
+            indicator="Indicator",
+            baseline="0",
+            target="10",
+            status=rng.choice(statuses),
+            created_at=now,
+            updated_at=now,
         )
         for i in range(actions_n)
     )
@@ -90,7 +115,9 @@ def _setup(actions_n: int, updates_n: int, recs_n: int) -> tuple[object, object]
         action = actions[i % len(actions)]
         batch.append(
             ProgressUpdate(
-                action=action, author=user, organisation_id=action.owner_id,
+                action=action,
+                author=user,
+                organisation_id=action.owner_id,
                 at=now - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60)),
                 text=f"Progress report {i}: workshops held, materials distributed.",
             )

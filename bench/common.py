@@ -36,7 +36,8 @@ def postgres_url(name: str = "firstline_bench") -> str:
     base = os.environ.get("FIRSTLINE_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     subprocess.run(
         ["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"],
-        capture_output=True, check=False,
+        capture_output=True,
+        check=False,
     )
     return f"{base}/{name}"
 
