@@ -634,6 +634,26 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "api:openapi-view"): expect(200, default=200),
     ("GET", "api:api-root"): expect(404, default=404),
     ("GET", "admin:index"): expect(302, default=403, node_admin=200),
+    # page writes whose refusal matters most: removing people, recalling messages, cancelling
+    # someone's registration
+    ("POST", "directory:person_delete"): expect(
+        302, default=403, org_admin=(302, 403), node_admin=302
+    ),
+    ("POST", "directory:unit_delete"): expect(
+        302, default=403, org_admin=(302, 403), node_admin=302
+    ),
+    ("POST", "exchange:recall"): expect(
+        302, default=(302, 404), node_admin=404, body={"reason": "sent in error"}
+    ),
+    ("POST", "coordination:registration_cancel"): expect(
+        302,
+        default=404,
+        coordinator=(302, 404),
+        org_admin=(302, 404),
+        node_admin=302,
+        params={"pk": "registration_id"},
+    ),
+    ("POST", "coordination:feed_token"): expect(302, default=302),
     ("GET", "audit:export"): expect(302, default=403, dpo=200, node_admin=200),  # audit/export.csv
     ("GET", "audit:me"): expect(302, default=200),  # audit/me/
     ("GET", "audit:proof"): expect(
