@@ -85,6 +85,7 @@ PERSONAL_DATA: dict[str, tuple[str, str]] = {
         "/api/v1/coordination/events/{event}/registrations",
         "albanian_org_admin",
     ),
+    "api:get_event": ("/api/v1/coordination/events/{event}", "albanian_org_admin"),  # speakers
     "api:participants": ("/api/v1/coordination/events/{event}/participants", "albanian_org_admin"),
 }
 NO_PERSONAL_DATA = {
@@ -205,7 +206,6 @@ NO_PERSONAL_DATA = {
     "coordination:report",
     "coordination:report_pdf",
     "api:list_events",
-    "api:get_event",
     "api:event_ics",
     "api:list_recommendations",
     "api:get_recommendation",
