@@ -7,7 +7,7 @@ measures PostgreSQL as well uses ``bench.common.postgres_url()``.
 
     python -m bench            # full sizes, writes docs/benchmarks.md
     python -m bench --quick    # small sizes, for trying a benchmark out (writes var/bench/benchmarks.md)
-    python -m bench audit      # only bench_audit.py
+    python -m bench audit      # only bench_audit.py; the other sections keep their figures
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 import time
 from pathlib import Path
@@ -38,25 +39,44 @@ def main() -> int:
         if m.name.startswith("bench_")
     ]
     chosen = [n for n in sorted(names) if not args.names or n in args.names]
-    sections = []
+    out = ROOT / ("var/bench/benchmarks.md" if args.quick else "docs/benchmarks.md")
+    # Running some benchmarks replaces their sections and keeps the others' last figures.
+    sections = _read_sections(out) if args.names else {}
     for name in chosen:
         print(f"== {name}", flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"bench.bench_{name}")
         section = module.run(quick=args.quick)
-        sections.append(section.rstrip() + f"\n\n_Ran in {time.perf_counter() - started:.0f} s._\n")
+        load = os.getloadavg()[0]
+        sections[name] = (
+            section.rstrip()
+            + f"\n\n_Ran in {time.perf_counter() - started:.0f} s, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC,"
+            + f" load average {load:.1f} when it finished._\n"
+        )
         print(section, flush=True)
 
-    out = ROOT / ("var/bench/benchmarks.md" if args.quick else "docs/benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     header = (
         "# Benchmarks\n\nWritten by `make bench` (`python -m bench`); do not edit by hand.\n\n"
         + machine_summary()
         + "\n"
     )
-    out.write_text(header + "\n".join(sections), encoding="utf-8")
+    body = "\n".join(
+        f"<!-- bench:{name} -->\n{text.rstrip()}\n<!-- /bench:{name} -->\n"
+        for name, text in sorted(sections.items())
+    )
+    out.write_text(header + body, encoding="utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def _read_sections(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    found = re.findall(
+        r"<!-- bench:(\w+) -->\n(.*?)<!-- /bench:\1 -->", path.read_text(encoding="utf-8"), re.S
+    )
+    return dict(found)
 
 
 if __name__ == "__main__":

@@ -88,12 +88,14 @@ def _register_routers() -> None:
     from firstline.coordination.api import router as coordination_router
     from firstline.directory.api import router as directory_router
     from firstline.exchange.api import router as exchange_router
+    from firstline.knowledge.api import router as knowledge_router
 
     api.add_router("/directory/", directory_router)
     api.add_router("/audit/", audit_router)
     api.add_router("/exchange/", exchange_router)
     api.add_router("/accounts/", accounts_router)
     api.add_router("/coordination/", coordination_router)
+    api.add_router("/knowledge/", knowledge_router)
 
 
 _register_routers()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "firstline.exchange",
     "firstline.accounts.admin_apps.FirstLineAdminConfig",  # django.contrib.admin behind the policy
     "firstline.coordination",
+    "firstline.knowledge",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

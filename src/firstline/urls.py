@@ -10,6 +10,7 @@ urlpatterns = [
     path("audit/", include("firstline.audit.urls")),
     path("exchange/", include("firstline.exchange.urls")),
     path("coordination/", include("firstline.coordination.urls")),
+    path("knowledge/", include("firstline.knowledge.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

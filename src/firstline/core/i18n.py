@@ -52,7 +52,11 @@ _LETTERS = dict(
     )
 )
 # Placeholders, markup and entities must survive transliteration untouched.
-_PROTECTED = re.compile(r"(%\([^)]+\)[sdif]|%[sdif]|\{[^}]*\}|<[^>]+>|&#?\w+;|https?://\S+)")
+_PROTECTED = re.compile(
+    r"(%\([^)]+\)[sdif]|%[sdif]|\{[^}]*\}|<[^>]+>|&#?\w+;|https?://\S+"
+    # codes and names kept in Latin script: TLP:AMBER+STRICT, H3, SHA-256, MEDIA_ROOT, FreeOTP
+    r"|\b[A-Z][A-Z0-9_]*(?:[:+\-][A-Z0-9_]+)*\b(?<=[A-Z0-9_]{2})|\b[A-Z]\w*[A-Z]\w*\b)"
+)
 _WORD = re.compile(r"(Lj|LJ|lj|Nj|NJ|nj|Dž|DŽ|dž|.)", re.DOTALL)
 
 
