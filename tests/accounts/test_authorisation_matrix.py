@@ -135,6 +135,19 @@ EVENT = {
     "organisers": [HOME],
     "venue": "Tirana",
 }
+KNOWLEDGE_ITEM: dict[str, Any] = {
+    "kind": "practice",
+    "language": "en",
+    "title": "Matrix practice",
+    "fields": {
+        "summary": "Teachers learn to notice and talk.",
+        "description": "A training programme for teachers.",
+        "aims": "Confident first-line practitioners.",
+    },
+    "tlp": "AMBER",
+    "classification": "UNCLASSIFIED",
+    "scope": "national",
+}
 ITEM = {
     "title": "Welcome",
     "start": START.isoformat(),
@@ -588,6 +601,46 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/exchange/permission-requests/{request_id}/decision"): expect(
         401, default=(200, 404), node_admin=404, body={"approve": True}
     ),
+    # knowledge (a TLP:AMBER practice for its national platform): the owner's country sees it,
+    # the node administrator (no organisation, no country) does not; a DPO does not write
+    ("GET", "/api/v1/knowledge/attachments/{key}"): expect(
+        401, default=(200, 404), node_admin=404, params={"key": "knowledge_attachment"}
+    ),
+    ("GET", "/api/v1/knowledge/export.pdf"): expect(401, default=422),
+    ("GET", "/api/v1/knowledge/items"): expect(401, default=200, marker="item_title"),
+    ("GET", "/api/v1/knowledge/items/{item_id}"): expect(401, default=(200, 404), node_admin=404),
+    ("GET", "/api/v1/knowledge/items/{item_id}/diff"): expect(401, default=422),
+    ("GET", "/api/v1/knowledge/items/{item_id}/export.pdf"): expect(
+        401, default=(200, 404), node_admin=404, apikey_read=404, apikey_write=404
+    ),
+    ("GET", "/api/v1/knowledge/items/{item_id}/versions"): expect(
+        401, default=(200, 404), node_admin=404
+    ),
+    ("GET", "/api/v1/knowledge/items/{item_id}/versions/{number}"): expect(
+        401, default=(200, 404), node_admin=404
+    ),
+    ("GET", "/api/v1/knowledge/translation-queue/{language}"): expect(401, default=200),
+    ("POST", "/api/v1/knowledge/items"): expect(
+        401, default=201, dpo=403, node_admin=403, apikey_read=403, body=KNOWLEDGE_ITEM
+    ),
+    ("POST", "/api/v1/knowledge/items/{item_id}/attachments"): expect(401, default=422),
+    ("PUT", "/api/v1/knowledge/items/{item_id}"): expect(
+        401,
+        default=(200, 404),
+        dpo=404,
+        node_admin=404,
+        apikey_read=404,
+        body={**KNOWLEDGE_ITEM, "base_version": 1},
+    ),
+    ("PUT", "/api/v1/knowledge/items/{item_id}/translations/{language}"): expect(
+        401,
+        default=(200, 404),
+        dpo=404,
+        node_admin=404,
+        apikey_read=404,
+        apikey_write=404,
+        body={"base_version": 1, "title": "Praktike", "fields": KNOWLEDGE_ITEM["fields"]},
+    ),
 }
 
 # --- pages, one row per (method, URL name); GET of a POST-only page is 405 once signed in --------
@@ -915,6 +968,51 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "exchange:thread"): expect(
         302, default=(200, 404), node_admin=404
     ),  # exchange/threads/<str:reference>/
+    ("GET", "knowledge:attach"): expect(
+        302, default=405, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/attachments/
+    ("GET", "knowledge:attachment"): expect(
+        302, default=(200, 404), node_admin=404, params={"key": "knowledge_attachment"}
+    ),  # knowledge/attachments/<str:key>/
+    ("GET", "knowledge:choose_kind"): expect(
+        302, default=200, dpo=403, node_admin=403
+    ),  # knowledge/new/
+    ("GET", "knowledge:create"): expect(
+        302, default=200, dpo=403, node_admin=403, params={"kind": "practice"}
+    ),  # knowledge/new/<slug:kind>/
+    ("GET", "knowledge:detail"): expect(
+        302, default=(200, 404), node_admin=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/
+    ("GET", "knowledge:diff"): expect(
+        302, default=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/diff/
+    ("GET", "knowledge:edit"): expect(
+        302, default=(200, 404), dpo=404, node_admin=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/edit/
+    ("GET", "knowledge:export"): expect(
+        302, default=(200, 404), node_admin=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/export.pdf
+    ("GET", "knowledge:export_selection"): expect(302, default=302),  # knowledge/export.pdf
+    ("GET", "knowledge:history"): expect(
+        302, default=(200, 404), node_admin=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/history/
+    ("GET", "knowledge:list"): expect(302, default=200, marker="item_title"),  # knowledge/
+    ("GET", "knowledge:public_attachment"): expect(
+        404, default=404, params={"key": "knowledge_attachment"}
+    ),  # knowledge/public/attachments/<str:key>/
+    ("GET", "knowledge:public_detail"): expect(
+        404, default=404, params={"pk": "item_id"}
+    ),  # knowledge/public/<int:pk>/
+    ("GET", "knowledge:public_export"): expect(
+        404, default=404, params={"pk": "item_id"}
+    ),  # knowledge/public/<int:pk>/export.pdf
+    ("GET", "knowledge:public_feed"): expect(200, default=200),  # knowledge/public/feed.atom
+    ("GET", "knowledge:public_list"): expect(200, default=200),  # knowledge/public/
+    ("GET", "knowledge:queue"): expect(302, default=200),  # knowledge/translations/<str:language>/
+    ("GET", "knowledge:queue_default"): expect(302, default=302),  # knowledge/translations/
+    ("GET", "knowledge:translate"): expect(
+        302, default=(200, 404), dpo=404, node_admin=404, params={"pk": "item_id"}
+    ),  # knowledge/<int:pk>/translate/<str:language>/
 }
 
 # --- the admin site: the node administrator's status on each registered model's list -------------
@@ -1162,6 +1260,33 @@ def _domain_objects(
         put("ref", side, org.country.code)
         put("abroad_ref", side, abroad.country.code)  # the other country's figures, either side
         put("fmt", side, "csv")
+    from firstline.knowledge import services as knowledge
+
+    for side, (_org, _, member) in sides.items():
+        # knowledge: a practice of the side's organisation for its national platform (TLP:AMBER)
+        item = knowledge.create_item(
+            member,
+            knowledge.ItemInput(
+                kind="practice",
+                language="en",
+                title=f"{side} practice",
+                fields=dict(KNOWLEDGE_ITEM["fields"]),
+                tlp="AMBER",
+                classification="UNCLASSIFIED",
+                scope="national",
+            ),
+        )
+        attachment = knowledge.add_attachment(
+            member,
+            item.pk,
+            SimpleUploadedFile("guide.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        )
+        put("item_id", side, item.pk)
+        put("item_title", side, f"{side} practice")
+        put("knowledge_attachment", side, attachment.key)
+        put("number", side, 1)
+        put("language", side, "sq")
+        put("practice", side, "practice")
     for side, (org, _, _) in sides.items():
         entry = (
             AuditEntry.objects.filter(actor_organisation=f"org:{org.pk}").order_by("seq").first()
