@@ -281,10 +281,13 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
             problems = [getattr(exc, "detail", str(exc))]
         else:
             return redirect("exchange:thread", reference=message.thread.reference)
+    entities = list(message.entities.all())
+    # the form names each entity (a person's name): showing them is a read of personal data
+    services.consult_messages(actor, [message], request=request)
     return render(
         request,
         "exchange/recall.html",
-        {"message": message, "entities": message.entities.all(), "problems": problems},
+        {"message": message, "entities": entities, "problems": problems},
     )
 
 

@@ -3,11 +3,13 @@
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
+from firstline.audit.reads import consulted
 from firstline.coordination.api import common
 from firstline.coordination.api.common import actor_of
 from firstline.coordination.ical import calendar_bytes
@@ -22,6 +24,7 @@ from firstline.coordination.services import documents, events, registrations
 from firstline.coordination.services.common import require
 from firstline.coordination.services.events import SpeakerIn
 from firstline.core.problems import Problem
+from firstline.directory.models import Person
 
 router = Router(tags=["coordination: events"])
 
@@ -312,7 +315,12 @@ def create_event(request: HttpRequest, payload: EventIn) -> Any:
 
 @router.get("/events/{event_id}", response=EventDetailOut)
 def get_event(request: HttpRequest, event_id: int) -> Any:
-    return _event(request, event_id)
+    """The event with its agenda; the speakers' directory keys name people: a logged read."""
+    event = _event(request, event_id)
+    with transaction.atomic():
+        speakers = list(Person.objects.filter(talks__item__session__event=event).distinct())
+        consulted(request, speakers, object_type="directory.person", actor=actor_of(request))
+    return event
 
 
 @router.patch("/events/{event_id}", response=EventDetailOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_POST
 from firstline import policy
 from firstline.audit.log import record
 from firstline.audit.models import Operation
+from firstline.audit.reads import consulted
 from firstline.coordination.forms import (
     DocumentForm,
     EventForm,
@@ -145,10 +147,32 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _consult_people(request: HttpRequest, people: list[Any]) -> None:
+    """Speakers and invited people are directory people: showing them is a logged read."""
+    shown = list({p.pk: p for p in people if p is not None}.values())
+    if shown:
+        with transaction.atomic():
+            consulted(request, shown, object_type="directory.person")
+
+
 @page
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event(request, pk)
-    sessions = event.sessions.prefetch_related("items__speakers__person__organisation", "documents")
+    sessions = list(
+        event.sessions.prefetch_related("items__speakers__person__organisation", "documents")
+    )
+    organiser = is_organiser(request.user, event)
+    invited = list(event.invitations.select_related("organisation", "person"))
+    _consult_people(
+        request,
+        [
+            s.person
+            for session in sessions
+            for item in session.items.all()
+            for s in item.speakers.all()
+        ]
+        + ([i.person for i in invited] if organiser else []),
+    )
     mine = (
         event.registrations.filter(user_id=request.user.pk or 0)
         .exclude(status=RegistrationStatus.CANCELLED)
@@ -165,7 +189,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "event": event,
             "sessions": sessions,
-            "organiser": is_organiser(request.user, event),
+            "organiser": organiser,
             "registration": mine,
             "confirmed": counts.get(RegistrationStatus.CONFIRMED, 0),
             "waitlisted": counts.get(RegistrationStatus.WAITLISTED, 0),
@@ -175,7 +199,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "documents": event.documents.filter(session__isnull=True),
             "minutes": event.minutes.select_related("session"),
-            "invitations": event.invitations.select_related("organisation", "person"),
+            "invitations": invited,
             "recommendations": policy.visible_to(request.user, event.recommendations.all()),
         },
     )
@@ -244,14 +268,12 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         if created is not None:
             messages.success(request, _("%(n)d invitation(s) sent.") % {"n": len(created)})
             return redirect("coordination:invitations", pk=event.pk)
+    invited = list(event.invitations.select_related("organisation", "person"))
+    _consult_people(request, [i.person for i in invited])
     return render_form(
         request,
         "coordination/invitations.html",
-        {
-            "form": form,
-            "event": event,
-            "invitations": event.invitations.select_related("organisation", "person"),
-        },
+        {"form": form, "event": event, "invitations": invited},
         status,
     )
 
