@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from tests.accounts.matrix.world import world  # noqa: F401  (the authorisation matrix's fixture)
 
 from firstline.accounts import services
 from firstline.accounts.models import ApiKey, User
