@@ -78,6 +78,20 @@ def test_it_names_people_and_organisations_by_internal_id(
     }
 
 
+@pytest.mark.parametrize("bare", [12, "12", "Ana Example"])
+def test_it_refuses_a_data_subject_without_its_kind(db: None, bare: object) -> None:
+    # "12" could be user 12 or person 12: a DPO searching by data subject would miss it
+    with transaction.atomic(), pytest.raises(ValueError, match="typed ids"):
+        record(actor=None, operation=Operation.CONSULT, subjects=[bare])
+    assert not AuditEntry.objects.exists()
+
+
+def test_it_accepts_typed_data_subject_ids(db: None) -> None:
+    with transaction.atomic():
+        entry = record(actor=None, operation=Operation.CONSULT, subjects=["user:3", "entity:40"])
+    assert entry.subjects == ["user:3", "entity:40"]
+
+
 def test_it_issues_a_tree_head_every_n_entries(
     settings: object,
     write_log: Callable[..., list[AuditEntry]],

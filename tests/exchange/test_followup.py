@@ -141,7 +141,7 @@ def test_recall_restricts_the_content_and_notifies_every_recipient(
     assert sorted(r.organisation.key for r in notice.receipts.all()) == ["mk-kumanovo", "rs-moi"]
     assert "Wrong person" in notice.body
     alter = AuditEntry.objects.get(operation=Operation.ALTER)
-    assert alter.subjects == [str(original.entities.get().pk)]
+    assert alter.subjects == [f"entity:{original.entities.get().pk}"]
     body = signed_in(serbian_analyst).get(f"/api/v1/exchange/messages/{original.uuid}").json()
     assert body["body"] == "" and body["entities"] == [] and body["recall_reason"]
     page = (

@@ -46,7 +46,7 @@ def test_the_search_is_logged_with_its_justification(
     entry = AuditEntry.objects.get(operation=Operation.CONSULT, object_type="exchange.search")
     assert entry.justification == f"search: {WHY}"
     assert entry.object_ids == [str(message.uuid)]
-    assert entry.subjects == [str(message.entities.get().pk)]
+    assert entry.subjects == [f"entity:{message.entities.get().pk}"]
     with pytest.raises(Problem) as exc:
         search_messages(serbian_analyst, "Krasniqi", justification=" ")
     assert exc.value.errors[0]["field"] == "justification"

@@ -81,7 +81,7 @@ def test_references_count_up_per_node_and_year(send: Callable[..., Message]) -> 
 
 def test_it_logs_a_disclosure_and_a_collection(send: Callable[..., Message]) -> None:
     message = send(now=NOW)
-    person_id = str(message.entities.get().pk)
+    person_id = f"entity:{message.entities.get().pk}"
     disclose = AuditEntry.objects.get(operation=Operation.DISCLOSE)
     assert disclose.recipients == ["rs-moi"]
     assert disclose.subjects == [person_id]

@@ -108,7 +108,7 @@ def test_reading_sets_the_read_receipt_once_and_logs_a_consultation(
     assert receipt.read_by == f"user:{serbian_analyst.pk}"
     consults = AuditEntry.objects.filter(operation=Operation.CONSULT)
     assert consults.count() == 3
-    person_id = str(message.entities.get().pk)
+    person_id = f"entity:{message.entities.get().pk}"
     assert all(c.subjects == [person_id] for c in consults)
     assert all(c.object_ids == [str(message.uuid)] for c in consults)
 

@@ -54,7 +54,7 @@ class UserAdmin(PolicyAdminMixin, BaseUserAdmin):
                     operation=Operation.KEY_CHANGE,
                     object_type="accounts.password",
                     object_ids=[id],
-                    subjects=[id],
+                    subjects=[f"user:{id}"],
                     request=request,
                     outcome="password_set_by_administrator",
                 )

@@ -78,7 +78,7 @@ def users(request: HttpRequest) -> HttpResponse:
             operation=Operation.CONSULT,
             object_type="accounts.user",
             object_ids=[u.pk for u in shown],
-            subjects=[u.pk for u in shown],
+            subjects=list(shown),
             request=request,
         )
     rows = [

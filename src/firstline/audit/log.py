@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,6 +34,24 @@ def ref(value: Any) -> str:
         name = value._meta.model_name or "object"
         return f"{_REF_PREFIX.get(name, name)}:{value.pk}"
     return str(value)
+
+
+_TYPED_REF = re.compile(r"^[a-z_]+:\S+$")
+
+
+def subject_ref(value: Any) -> str:
+    """A data subject's id, always typed (``"person:12"``, ``"user:3"``, ``"entity:40"``).
+
+    A bare number would be ambiguous (user 3 or person 3?), and a data protection officer
+    searching the log by data subject would miss entries; so it is refused here, where every
+    caller passes, rather than left to each domain's discipline.
+    """
+    typed = ref(value)
+    if not _TYPED_REF.match(typed):
+        raise ValueError(
+            f"audit subjects are model instances or typed ids like 'person:12', not {value!r}"
+        )
+    return typed
 
 
 def _actor_fields(actor: Any) -> tuple[str, str]:
@@ -85,7 +104,7 @@ def record(
     at = now or clock.now()
     actor_user, actor_org = _actor_fields(actor)
     ids = [ref(i) for i in object_ids]
-    subject_ids = [ref(s) for s in subjects]
+    subject_ids = [subject_ref(s) for s in subjects]
     recipient_ids = [ref(r) for r in recipients]
     request_id: str = getattr(request, "request_id", "") if request is not None else ""
     at_text = format_time(at)

@@ -252,7 +252,7 @@ def recall_message(
             operation=Operation.ALTER,
             object_type="exchange.message",
             object_ids=[message.uuid],
-            subjects=[e.pk for e in entities if e.is_person],
+            subjects=[e for e in entities if e.is_person],
             recipients=[
                 r.organisation.key for r in message.receipts.select_related("organisation")
             ],
@@ -338,7 +338,7 @@ def correct_entity(
             operation=Operation.ALTER,
             object_type="exchange.entity",
             object_ids=[entity.pk],
-            subjects=[entity.pk] if entity.is_person else [],
+            subjects=[entity] if entity.is_person else [],
             recipients=[
                 r.organisation.key for r in message.receipts.select_related("organisation")
             ],

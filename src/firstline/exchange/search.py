@@ -168,7 +168,7 @@ def search_messages(
             operation=Operation.CONSULT,
             object_type="exchange.search",
             object_ids=[m.uuid for m in results],
-            subjects=list(subjects),
+            subjects=[f"entity:{pk}" for pk in subjects],
             justification=f"search: {justification.strip()}",
             request=request,
             now=at,

@@ -569,7 +569,7 @@ def audit_send(
     request: HttpRequest | None,
     now: dt.datetime,
 ) -> None:
-    persons = [e.pk for e in stored if e.is_person]
+    persons = [e for e in stored if e.is_person]
     record(
         actor=actor,
         operation=Operation.DISCLOSE,
@@ -647,7 +647,7 @@ def consult_messages(
                 operation=Operation.CONSULT,
                 object_type="exchange.message",
                 object_ids=[m.uuid for m in personal],
-                subjects=list(subjects),
+                subjects=[f"entity:{pk}" for pk in subjects],
                 justification=justification or "read in the exchange",
                 request=request,
                 now=at,
