@@ -108,3 +108,41 @@ def test_the_admins_password_change_is_the_account_pages(signed_in, node_admin: 
     response = signed_in(_staff(node_admin)).get("/admin/password_change/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/me/"
+
+
+def test_every_admin_screen_that_shows_records_logs_them(
+    signed_in, node_admin: User, albanian_officer: User
+) -> None:  # type: ignore[no-untyped-def]
+    """The admin is a way to read personal data too: lists, records, histories and delete
+    confirmations each write one CONSULT entry naming what they showed."""
+    client: Client = signed_in(_staff(node_admin))
+    screens = {
+        "/admin/accounts/user/": None,
+        f"/admin/accounts/user/{albanian_officer.pk}/change/": [albanian_officer.pk],
+        f"/admin/accounts/user/{albanian_officer.pk}/history/": [albanian_officer.pk],
+        f"/admin/accounts/user/{albanian_officer.pk}/delete/": [albanian_officer.pk],
+    }
+    for path, expected_ids in screens.items():
+        before = AuditEntry.objects.count()
+        assert client.get(path).status_code == 200, path
+        entries = list(AuditEntry.objects.filter(seq__gte=before, operation=Operation.CONSULT))
+        assert len(entries) == 1, path
+        entry = entries[0]
+        assert entry.object_type == "accounts.user"
+        assert entry.actor_user == f"user:{node_admin.pk}"
+        if expected_ids is None:  # the list names every user it showed
+            shown = set(User.objects.values_list("pk", flat=True))
+            assert {int(i) for i in entry.object_ids} == shown
+            assert f"user:{albanian_officer.pk}" in entry.subjects
+        else:
+            assert entry.object_ids == [str(i) for i in expected_ids]
+            assert entry.subjects == [f"user:{albanian_officer.pk}"]
+
+
+def test_an_admin_screen_that_shows_nothing_writes_nothing_and_posts_are_not_reads(
+    signed_in, node_admin: User, albanian_officer: User
+) -> None:  # type: ignore[no-untyped-def]
+    client: Client = signed_in(_staff(node_admin))
+    before = AuditEntry.objects.count()
+    assert client.get("/admin/accounts/user/?q=nobody-by-this-name").status_code == 200
+    assert AuditEntry.objects.count() == before

@@ -1,7 +1,8 @@
 """Every page and API endpoint that returns personal data writes an audit entry.
 
-The test walks every URL the node serves (the Django admin aside) and fails on one that is in
-neither table below, so a new endpoint cannot ship unclassified: add it to ``PERSONAL_DATA``
+The test walks every URL the node serves (the Django admin aside: its screens are logged by
+``accounts.admin_site.PolicyAdminMixin`` and tested in tests/accounts/test_admin.py) and fails
+on one that is in neither table below, so a new endpoint cannot ship unclassified: add it to ``PERSONAL_DATA``
 with a request that reads something (and the user making it), or to ``NO_PERSONAL_DATA``.
 """
 

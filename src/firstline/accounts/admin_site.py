@@ -5,16 +5,22 @@ Every model registered on the site (by any domain, or by a third-party app such 
 is wrapped in ``PolicyAdminMixin``: its lists come from ``policy.visible_to`` and every
 view/add/change/delete permission from ``policy.can``, so Django's own permission tables and
 ``is_superuser`` decide nothing, and a model without a policy rule shows nothing.
+
+The admin reads records like any other page, so it logs them like any other page: every list,
+record, history and delete-confirmation screen writes one CONSULT entry naming the records it
+shows (and the people they are about), in the transaction that read them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -22,6 +28,7 @@ from django.urls import reverse
 
 from firstline import policy
 from firstline.accounts.middleware import needs_second_factor
+from firstline.audit.reads import consulted
 
 
 def may_use_admin(request: HttpRequest) -> bool:
@@ -61,6 +68,43 @@ class PolicyAdminMixin:
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+    # -- every screen that shows records logs them ------------------------------------------
+    def _logged(self, request: HttpRequest, show: Callable[[], Any], *names: str) -> Any:
+        """Run an admin view and log the records its page shows (``names`` in its context)."""
+        with transaction.atomic():
+            response = show()
+            context = getattr(response, "context_data", None) or {}
+            shown: list[Model] = []
+            for name in names:
+                value = context.get(name)
+                if name == "cl" and value is not None:
+                    shown.extend(value.result_list)  # evaluated once; the page reuses it
+                elif isinstance(value, Model):
+                    shown.append(value)
+            if request.method == "GET":
+                consulted(request, shown, object_type=self.model._meta.label_lower)
+        return response
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        show = super().changelist_view  # type: ignore[misc]
+        return self._logged(request, lambda: show(request, extra_context), "cl")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        show = super().change_view  # type: ignore[misc]
+        return self._logged(
+            request, lambda: show(request, object_id, form_url, extra_context), "original"
+        )
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        show = super().history_view  # type: ignore[misc]
+        return self._logged(request, lambda: show(request, object_id, extra_context), "object")
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        show = super().delete_view  # type: ignore[misc]
+        return self._logged(request, lambda: show(request, object_id, extra_context), "object")
 
 
 class FirstLineAdminSite(admin.AdminSite):

@@ -10,7 +10,8 @@ is shown — lists and searches included)::
     return render(...)
 
 The data subjects of each record come from the model's ``audit_subjects()`` method when it has
-one (a message returns the people it is about), else a directory Person is its own subject.
+one (a message returns the people it is about), else a directory Person or a user account is
+its own subject.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def subjects_of(obj: Any) -> list[Any]:
     if callable(method):
         return list(method())
     meta = getattr(obj, "_meta", None)
-    if meta is not None and meta.label_lower == "directory.person":
+    if meta is not None and meta.label_lower in {"directory.person", "accounts.user"}:
         return [obj]
     return []
 
