@@ -21,6 +21,7 @@ from firstline.core.env import (
     env_list,
     env_required,
     env_str,
+    env_time,
 )
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -247,6 +248,9 @@ TASKS = {
     }
 }
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+# The worker's daily duties (overdue digests, purge of unsent uploads) run on the first heartbeat
+# after this time of day, node time (core/periodic.py).
+DAILY_JOBS_AT = env_time("DAILY_JOBS_AT", "07:00")
 # `firstline serve`: gunicorn's address (host:port or unix:/path) and its sync worker processes.
 BIND = env_str("BIND", "127.0.0.1:8000")
 WEB_WORKERS = env_int("WEB_WORKERS", 2)

@@ -35,3 +35,19 @@ def test_nothing_overdue_sends_nothing(send: Callable[..., Message], serbian_ana
     send(urgency="other")
     assert send_overdue_digest.call(serbian_analyst.organisation_id, "2026-03-20") == 0
     assert mail.outbox == []
+
+
+def test_the_worker_sends_the_digest_by_itself_once_a_day(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    """No cron: the worker's daily duty enqueues the digests (core.periodic)."""
+    from firstline.core import periodic
+
+    serbian_analyst.email = "analyst@mup.example"
+    serbian_analyst.save()
+    send(urgency="urgent_direct", now=dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC))
+    afternoon = dt.datetime.now(dt.UTC).replace(hour=15, minute=0)
+    assert "exchange.daily" in periodic.run_due(afternoon)
+    assert len(mail.outbox) == 1
+    assert "exchange.daily" not in periodic.run_due(afternoon + dt.timedelta(minutes=1))
+    assert len(mail.outbox) == 1

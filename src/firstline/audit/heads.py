@@ -18,6 +18,7 @@ from typing import Any
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
 from django.db import transaction
 
 from firstline.audit import keys, merkle
@@ -93,6 +94,23 @@ def sign_tree_head(*, now: dt.datetime | None = None, only_if_grown: bool = Fals
             state.head_requested_at = at
             state.save(update_fields=["head_requested_at"])
     return head
+
+
+def sign_if_stale(*, now: dt.datetime | None = None) -> TreeHead | None:
+    """Sign a head if entries were added since the latest one and it is older than
+    ``AUDIT_STH_EVERY_SECONDS``: the worker's periodic duty (``core.periodic``). None when
+    nothing was due."""
+    at = now or clock.now()
+    previous = latest()
+    size = LogState.objects.filter(id=1).values_list("size", flat=True).first() or 0
+    if size == 0 or (previous is not None and previous.tree_size >= size):
+        return None
+    if (
+        previous is not None
+        and at.timestamp() * 1000 - previous.timestamp < settings.AUDIT_STH_EVERY_SECONDS * 1000
+    ):
+        return None
+    return sign_tree_head(now=at, only_if_grown=True)
 
 
 def public_key_for(kid: str) -> Ed25519PublicKey | None:

@@ -7,6 +7,7 @@ never need to appear in a process listing or a shell history.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -67,6 +68,20 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise MissingSetting(f"{PREFIX}{name} must be a whole number, not {value!r}") from None
+
+
+def env_time(name: str, default: str) -> str:
+    """A time of day, HH:MM (24 hours), checked at startup; returned as written."""
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        dt.time.fromisoformat(value.strip())
+    except ValueError:
+        raise MissingSetting(
+            f"{PREFIX}{name} must be a time of day like 07:00, not {value!r}"
+        ) from None
+    return value.strip()
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

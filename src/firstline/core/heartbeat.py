@@ -6,6 +6,9 @@ every ``settings.WORKER_HEARTBEAT_SECONDS`` from a daemon thread. The thread has
 connection (Django's connections are per thread) and closes it when it stops, so a stopped
 worker leaves no idle connection behind. The beat is a single small write: on SQLite it waits
 for the write lock like any other writer (the job loop holds it only briefly).
+
+After each beat the thread runs the worker's periodic duties, when it was given them
+(``core.periodic``: tree heads, the daily digests), so that a node needs no cron.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connections
@@ -43,8 +47,14 @@ def beat(worker_id: str, now: dt.datetime | None = None) -> None:
 class Heartbeat:
     """Beats for one worker: once on ``start()``, then every ``interval`` seconds until ``stop()``."""
 
-    def __init__(self, worker_id: str, interval: float | None = None) -> None:
+    def __init__(
+        self,
+        worker_id: str,
+        interval: float | None = None,
+        duties: Callable[[dt.datetime], object] | None = None,
+    ) -> None:
         self.worker_id = worker_id
+        self.duties = duties
         self.interval = float(settings.WORKER_HEARTBEAT_SECONDS if interval is None else interval)
         self._stopping = threading.Event()
         self._thread = threading.Thread(
@@ -71,5 +81,7 @@ class Heartbeat:
                     # A missed beat is not fatal: the next one may succeed, and /readyz only
                     # turns unready after READY_WORKER_MAX_AGE_SECONDS without any.
                     logger.warning("heartbeat of worker %s failed", self.worker_id, exc_info=True)
+                if self.duties is not None:
+                    self.duties(clock.now())  # run_due logs and survives a failing duty
         finally:
             connections.close_all()  # this thread's connections only

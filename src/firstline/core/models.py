@@ -28,3 +28,14 @@ class TaskProbe(models.Model):
 
     def __str__(self) -> str:
         return f"probe {self.token} by {self.worker_id or '?'}"
+
+
+class DailyRun(models.Model):
+    """The last day each daily duty of the workers ran (``core.periodic``): a lease, so that
+    of several workers exactly one runs it each day."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.day:%Y-%m-%d}"

@@ -12,6 +12,7 @@ from typing import Any
 
 from django_tasks_db.management.commands import db_worker
 
+from firstline.core import periodic
 from firstline.core.heartbeat import Heartbeat, default_worker_id
 
 
@@ -24,12 +25,12 @@ class Command(db_worker.Command):
         parser.set_defaults(worker_id=default_worker_id(), reload=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        heartbeat = Heartbeat(options["worker_id"])
+        heartbeat = Heartbeat(options["worker_id"], duties=periodic.run_due)
         heartbeat.start()
         if options["verbosity"] >= 1:
             self.stdout.write(
                 f"firstline worker {options['worker_id']} started "
-                f"(heartbeat every {heartbeat.interval:g} s)"
+                f"(heartbeat and periodic duties every {heartbeat.interval:g} s)"
             )
         try:
             super().handle(*args, **options)
