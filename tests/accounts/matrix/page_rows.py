@@ -235,7 +235,12 @@ PAGES: dict[tuple[str, str], Expect] = {
         302, default=(200, 404), node_admin=200, params={"pk": "rec_id"}
     ),  # coordination/recommendations/<int:pk>/
     ("GET", "coordination:recommendation_action"): expect(
-        302, default=(200, 404), node_admin=200, params={"pk": "rec_id"}
+        302,
+        default=(403, 404),  # a form only a plan's coordinators could submit
+        coordinator=(200, 404),
+        org_admin=(200, 404),
+        node_admin=200,
+        params={"pk": "rec_id"},
     ),  # coordination/recommendations/<int:pk>/action/
     ("GET", "coordination:recommendation_create"): expect(
         302, default=403, coordinator=200, org_admin=200, node_admin=200

@@ -144,6 +144,10 @@ def recommendation_to_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn an agreed recommendation into an action of a plan the user coordinates."""
     rec = policy.get_visible_or_404(request.user, Recommendation, pk=pk)
     plans = plans_changeable_by(request.user)
+    if not plans.exists():  # nobody may open a form they could never submit
+        raise PermissionDenied(
+            _("Only a plan's coordinators may turn a recommendation into an action.")
+        )
     initial = {"title": rec.text[:500], "level": rec.level, "recommendations": [rec]}
     form = ActionForm(posted(request), actor=request.user, plans=plans, initial=initial)
     status = 200
