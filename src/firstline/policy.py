@@ -25,9 +25,22 @@ VIEW = "view"
 ADD = "add"
 CHANGE = "change"
 DELETE = "delete"
-# The actions an API key can be scoped to, per app label. A domain that adds an action of its
-# own (``"export"``) appends it here from its policy module.
+# The actions an API key can be scoped to: these four for every app, plus the actions a domain
+# adds for itself with ``add_action`` (knowledge's ``"export"``).
 ACTIONS: list[str] = [VIEW, ADD, CHANGE, DELETE]
+_DOMAIN_ACTIONS: dict[str, list[str]] = {}
+
+
+def add_action(app_label: str, action: str) -> None:
+    """Declare an action of one domain's own, so that API keys can be scoped to it."""
+    actions = _DOMAIN_ACTIONS.setdefault(app_label, [])
+    if action not in actions:
+        actions.append(action)
+
+
+def actions_for(app_label: str) -> list[str]:
+    """The actions an API key may be scoped to in ``app_label``."""
+    return [*ACTIONS, *_DOMAIN_ACTIONS.get(app_label, [])]
 
 
 class Actor(Protocol):

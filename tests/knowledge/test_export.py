@@ -90,3 +90,29 @@ def test_an_empty_or_oversized_selection_is_refused(
     response = client.get(f"/api/v1/knowledge/export.pdf?{too_many}")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "ids"
     assert client.get("/api/v1/knowledge/export.pdf").status_code == 422
+
+
+def test_an_api_key_exports_only_with_the_knowledge_export_scope(
+    albanian_org_admin: User, write_item: Callable[..., Item]
+) -> None:
+    from firstline.accounts.apikeys import available_scopes
+    from firstline.accounts.services import create_api_key
+
+    assert "knowledge.export" in available_scopes()
+    assert "directory.export" not in available_scopes()  # only the domain that has it
+    item = write_item(albanian_org_admin, title="Shkolla dhe komuniteti")
+    path = f"/api/v1/knowledge/items/{item.pk}/export.pdf"
+    for scopes, status in (
+        (["knowledge.view"], 404),
+        (["knowledge.view", "knowledge.export"], 200),
+    ):
+        _, secret = create_api_key(
+            actor=albanian_org_admin,
+            name=f"library system {len(scopes)}",
+            role="analyst",
+            clearance="RESTRICTED",
+            scopes=scopes,
+        )
+        response = Client().get(path, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        assert response.status_code == status, scopes
+    assert "Shkolla dhe komuniteti" in _text(response.content)

@@ -53,7 +53,7 @@ def scope_apps() -> list[str]:
 
 def available_scopes() -> list[str]:
     """Every ``<app_label>.<action>`` scope an organisation administrator may grant."""
-    return [f"{label}.{action}" for label in scope_apps() for action in policy.ACTIONS]
+    return [f"{label}.{action}" for label in scope_apps() for action in policy.actions_for(label)]
 
 
 @dataclass

@@ -43,6 +43,7 @@ from firstline.knowledge.models import (
 EXPORT = "export"
 TRANSLATE = "translate"
 READ_ACTIONS = (policy.VIEW, EXPORT)
+policy.add_action("knowledge", EXPORT)  # an API key may be allowed to export PDFs
 
 # Roles that write knowledge: everyone working in an organisation except the data protection
 # officer, whose work is oversight.
