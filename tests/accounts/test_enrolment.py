@@ -10,6 +10,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from firstline.accounts.models import User
+from firstline.accounts.services import recovery_code_digest
 from firstline.audit.models import AuditEntry, Operation
 
 
@@ -62,9 +63,11 @@ def test_it_confirms_the_device_and_shows_ten_recovery_codes_once(
     assert len(codes) == 10 and len(set(codes)) == 10
     html = response.content.decode()
     assert all(code in html for code in codes)
-    assert sorted(codes) == sorted(
-        StaticToken.objects.filter(device__user=albanian_officer).values_list("token", flat=True)
+    stored = StaticToken.objects.filter(device__user=albanian_officer).values_list(
+        "token", flat=True
     )
+    assert sorted(recovery_code_digest(c) for c in codes) == sorted(stored)
+    assert not set(codes) & set(stored)  # only digests are kept, never the codes
     device.refresh_from_db()
     assert device.confirmed
     # enrolling completes the sign-in
@@ -120,7 +123,7 @@ def test_a_password_alone_cannot_enrol_a_new_device_over_recovery_codes(
     static = StaticDevice.objects.create(
         user=albanian_officer, name="Recovery codes", confirmed=True
     )
-    StaticToken.objects.create(device=static, token="abcd2345")
+    StaticToken.objects.create(device=static, token=recovery_code_digest("abcd2345"))
     password_step(client, "al-officer")
     response = client.get("/accounts/enrol/")
     assert response["Location"] == "/accounts/verify/"
@@ -136,3 +139,27 @@ def test_an_account_with_a_device_cannot_enrol_another_before_verifying(
         client.post("/accounts/enrol/", {"otp_token": "123456"})["Location"] == "/accounts/verify/"
     )
     assert TOTPDevice.objects.filter(user=albanian_officer).count() == 1
+
+
+def test_codes_stored_as_written_before_are_hashed_by_the_migration(
+    albanian_officer: User,
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from firstline.accounts.services import check_second_factor
+
+    migration = import_module("firstline.accounts.migrations.0004_hash_recovery_codes")
+    _without_device(albanian_officer)
+    device = StaticDevice.objects.create(
+        user=albanian_officer, name="Recovery codes", confirmed=True
+    )
+    StaticToken.objects.create(device=device, token="abcd2345")
+    migration.hash_codes(apps, None)
+    migration.hash_codes(apps, None)  # twice is harmless: digests are left alone
+    assert list(device.token_set.values_list("token", flat=True)) == [
+        recovery_code_digest("abcd2345")
+    ]
+    assert check_second_factor(albanian_officer, "ABCD 2345").device == device
+    assert not device.token_set.exists()  # used up

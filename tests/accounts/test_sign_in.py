@@ -7,6 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from firstline.accounts.models import User
+from firstline.accounts.services import recovery_code_digest
 from firstline.audit.models import AuditEntry, Operation
 
 
@@ -104,7 +105,7 @@ def test_a_recovery_code_works_once_instead_of_a_totp_code(
     device = StaticDevice.objects.create(
         user=albanian_officer, name="Recovery codes", confirmed=True
     )
-    StaticToken.objects.create(device=device, token="abcd2345")
+    StaticToken.objects.create(device=device, token=recovery_code_digest("abcd2345"))
     password_step(client, "al-officer")
     # people copy codes with spaces and capitals
     assert client.post("/accounts/verify/", {"otp_token": "ABCD 2345"}).status_code == 302

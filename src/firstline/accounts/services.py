@@ -15,6 +15,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -137,6 +138,16 @@ def normalise_code(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def recovery_code_digest(code: str) -> str:
+    """What is stored of a recovery code: a keyed hash (HMAC-SHA256 under a key derived from
+    SECRET_KEY, 64 bits kept), never the code. A copy of the database alone does not give
+    anyone a second factor; a code is 40 random bits, so without the key it cannot be guessed
+    offline either."""
+    return salted_hmac(
+        "firstline.accounts.recovery-code", normalise_code(code), algorithm="sha256"
+    ).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class SecondFactorResult:
     device: TOTPDevice | StaticDevice | None
@@ -164,7 +175,8 @@ def check_second_factor(user: User, code: str) -> SecondFactorResult:
                 # django-otp's own per-device back-off (1 s, 2 s, 4 s...) is in force
                 wait_until = (data or {}).get("locked_until") or wait_until
                 continue
-            if device.verify_token(token):
+            stored = recovery_code_digest(token) if isinstance(device, StaticDevice) else token
+            if device.verify_token(stored):
                 return SecondFactorResult(device=device)
     return SecondFactorResult(device=None, wait_until=wait_until)
 
@@ -221,8 +233,10 @@ def _issue_recovery_codes(user: User) -> list[str]:
     )
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=recovery_code_digest(code)) for code in codes
+    )
+    return codes  # shown once; only their digests are kept
 
 
 def regenerate_recovery_codes(

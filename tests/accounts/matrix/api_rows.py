@@ -460,7 +460,10 @@ API: dict[tuple[str, str], Expect] = {
     ("GET", "/api/v1/knowledge/items/{item_id}"): expect(401, default=(200, 404), node_admin=404),
     ("GET", "/api/v1/knowledge/items/{item_id}/diff"): expect(401, default=422),
     ("GET", "/api/v1/knowledge/items/{item_id}/export.pdf"): expect(
-        401, default=(200, 404), node_admin=404, apikey_read=404  # needs knowledge.export
+        401,
+        default=(200, 404),
+        node_admin=404,
+        apikey_read=404,  # needs knowledge.export
     ),
     ("GET", "/api/v1/knowledge/items/{item_id}/versions"): expect(
         401, default=(200, 404), node_admin=404
