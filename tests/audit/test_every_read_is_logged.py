@@ -101,6 +101,7 @@ NO_PERSONAL_DATA = {
     "accounts:profile",  # POST: the user's own profile
     "accounts:password",  # POST
     "accounts:recovery_codes",  # POST: the user's own codes
+    "accounts:replace_authenticator",  # POST: the user's own password check
     "accounts:api_keys",  # keys: names, prefixes, scopes
     "accounts:revoke_api_key",  # POST
     "accounts:change_user_access",  # POST: logged as permission_change

@@ -47,6 +47,31 @@ class EnrolForm(forms.Form):
     )
 
 
+class ReplaceAuthenticatorForm(forms.Form):
+    """Replacing the authenticator asks for the password again, however fresh the session."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_(
+            "Then scan a new QR code with the new app. The old app stops working once the new "
+            "one is confirmed; a lost phone is replaced the same way after signing in with a "
+            "recovery code."
+        ),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data["password"])
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User

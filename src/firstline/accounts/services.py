@@ -211,17 +211,19 @@ def confirm_totp_enrolment(
             )
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        # any other unconfirmed attempt is stale now
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        # any other attempt is stale now, and an authenticator being replaced stops working
+        others = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+        replaced = [d.pk for d in others if d.confirmed]
+        others.delete()
         codes = _issue_recovery_codes(user)
         record(
             actor=user,
             operation=Operation.KEY_CHANGE,
             object_type="otp_totp.totpdevice",
-            object_ids=[device.pk],
+            object_ids=[device.pk, *replaced],
             subjects=[user],
             request=request,
-            outcome="enrolled",
+            outcome="replaced" if replaced else "enrolled",
             now=now,
         )
     return codes

@@ -13,6 +13,7 @@ urlpatterns = [
     path("me/profile/", views.profile, name="profile"),
     path("me/password/", views.password, name="password"),
     path("me/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("me/authenticator/", views.replace_authenticator, name="replace_authenticator"),
     path("keys/", views_organisation.api_keys, name="api_keys"),
     path("keys/<str:prefix>/revoke/", views_organisation.revoke_api_key, name="revoke_api_key"),
     path("users/", views_organisation.users, name="users"),

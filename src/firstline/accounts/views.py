@@ -24,7 +24,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from firstline import policy
 from firstline.accounts import lockout, services
-from firstline.accounts.forms import CodeForm, EnrolForm, ProfileForm, SignInForm
+from firstline.accounts.forms import (
+    CodeForm,
+    EnrolForm,
+    ProfileForm,
+    ReplaceAuthenticatorForm,
+    SignInForm,
+)
 from firstline.accounts.middleware import needs_second_factor
 from firstline.accounts.models import ApiKey, User
 from firstline.core import clock
@@ -153,7 +159,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
     recovery codes once."""
     user: User = request.user  # type: ignore[assignment]
     unverified = needs_second_factor(request)
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    replacing = not unverified and _replacement_allowed(request)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not replacing:
         return redirect(
             _with_next("accounts:verify", request) if unverified else "accounts:account"
         )
@@ -172,6 +179,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
                 form.add_error("otp_token", error["reason"])
         else:
             device.refresh_from_db()
+            request.session.pop(REPLACE_SESSION_KEY, None)
             if unverified:
                 _complete_sign_in(request, device)
             else:
@@ -189,8 +197,32 @@ def enrol(request: HttpRequest) -> HttpResponse:
             "qr_data_uri": _qr_data_uri(device),
             "secret": _spaced_secret(device),
             "next": request.GET.get("next", ""),
+            "replacing": replacing,
         },
     )
+
+
+# Re-entering the password opens the enrolment of a new authenticator for this many seconds.
+REPLACE_SESSION_KEY = "firstline_replace_authenticator_until"
+REPLACE_WINDOW_SECONDS = 600
+
+
+def _replacement_allowed(request: HttpRequest) -> bool:
+    until = request.session.get(REPLACE_SESSION_KEY)
+    return isinstance(until, int | float) and clock.now().timestamp() < until
+
+
+@login_required
+@require_POST
+def replace_authenticator(request: HttpRequest) -> HttpResponse:
+    """Start replacing the authenticator app: the password again, then the enrolment page."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ReplaceAuthenticatorForm(user, request.POST)
+    if not form.is_valid():
+        context = _account_context(request, replace_form=form)
+        return render(request, "accounts/account.html", context, status=400)
+    request.session[REPLACE_SESSION_KEY] = clock.now().timestamp() + REPLACE_WINDOW_SECONDS
+    return redirect("accounts:enrol")
 
 
 @login_required
@@ -205,6 +237,7 @@ def _account_context(
     request: HttpRequest,
     profile_form: ProfileForm | None = None,
     password_form: PasswordChangeForm | None = None,
+    replace_form: ReplaceAuthenticatorForm | None = None,
 ) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]
     if password_form is None:
@@ -214,6 +247,7 @@ def _account_context(
     return {
         "profile_form": profile_form or ProfileForm(instance=user),
         "password_form": password_form,
+        "replace_form": replace_form or ReplaceAuthenticatorForm(user),
         "totp_devices": policy.visible_to(user, TOTPDevice).filter(user=user, confirmed=True),
         "recovery_codes_left": StaticToken.objects.filter(
             device__in=policy.visible_to(user, StaticDevice).filter(user=user)

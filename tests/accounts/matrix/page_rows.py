@@ -18,6 +18,10 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "accounts:profile"): expect(302, default=405),
     ("GET", "accounts:password"): expect(302, default=405),
     ("GET", "accounts:recovery_codes"): expect(302, default=405),
+    ("GET", "accounts:replace_authenticator"): expect(302, default=405),
+    ("POST", "accounts:replace_authenticator"): expect(
+        302, default=400, body={"password": "not the password"}
+    ),
     ("GET", "accounts:api_keys"): expect(
         302, default=403, org_admin=200, node_admin=200, shows_other={"node_admin"}, marker="prefix"
     ),
