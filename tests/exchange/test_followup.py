@@ -240,3 +240,55 @@ def test_forwarding_through_the_api(
     )
     assert blocked.status_code == 409
     assert blocked.json()["errors"][0]["field"] == "tlp"
+
+
+def test_only_those_who_decide_for_the_originator_release_recall_or_correct(
+    send: Callable[..., Message],
+    albanian_officer: User,
+    albanian_police: Organisation,
+    serbian_analyst: User,
+) -> None:
+    """Practitioners (but for their own messages) and the data protection officer, whose part
+    is oversight, do not decide about the organisation's information."""
+    from tests.exchange.conftest import add_user
+
+    practitioner = add_user(albanian_police, "al-practitioner", role="practitioner")
+    dpo = add_user(albanian_police, "al-dpo", role="dpo")
+    original = send(handling="H2", now=NOW)
+    ask = forward_message(serbian_analyst, original, recipients=["mk-kumanovo"], now=NOW)
+    assert isinstance(ask, ForwardRequest)
+    before = AuditEntry.objects.count()
+    for user in (practitioner, dpo):
+        with pytest.raises(PermissionDenied):
+            decide_forward(user, ask, approve=True, now=NOW)
+        with pytest.raises(PermissionDenied):
+            recall_message(user, original, reason="sent in error", now=NOW)
+        with pytest.raises(PermissionDenied):
+            correct_entity(user, original.entities.first(), reason="wrong name", now=NOW)
+    ask.refresh_from_db()
+    original.refresh_from_db()
+    assert ask.status == ForwardStatus.PENDING and original.recalled_at is None
+    assert AuditEntry.objects.count() == before  # nothing happened, nothing logged
+
+    own = send(practitioner, now=NOW)  # a practitioner may recall what they sent themselves
+    assert recall_message(practitioner, own, reason="wrong school", now=NOW).recalled_at == NOW
+    assert decide_forward(albanian_officer, ask, approve=False, now=NOW).status == (
+        ForwardStatus.REFUSED
+    )
+
+
+def test_the_thread_offers_recall_only_to_those_who_may(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    signed_in: Callable[[User], Client],
+) -> None:
+    from tests.exchange.conftest import add_user
+
+    practitioner = add_user(albanian_police, "al-practitioner-2", role="practitioner")
+    dpo = add_user(albanian_police, "al-dpo-2", role="dpo")
+    message = send(practitioner, now=NOW)
+    path = f"/exchange/threads/{message.thread.reference}/"
+    recall = f"/exchange/messages/{message.uuid}/recall/"
+    assert recall in signed_in(practitioner).get(path).content.decode()
+    assert recall not in signed_in(dpo).get(path).content.decode()
+    assert signed_in(dpo).get(recall).status_code == 403

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
+from firstline.accounts.models import Role, User
 from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
@@ -167,8 +168,10 @@ def decide_forward(
     """The originator approves (the message is forwarded now) or refuses an H2 request."""
     at = now or clock.now()
     message = ask.message
-    if getattr(actor, "organisation_id", None) != message.originator_id:
-        raise PermissionDenied("only the originator decides on forwarding")
+    if getattr(actor, "organisation_id", None) != message.originator_id or not _decides(actor):
+        raise PermissionDenied(
+            "only an analyst, coordinator or administrator of the originator decides on forwarding"
+        )
     with transaction.atomic():
         locked = ForwardRequest.objects.select_for_update().get(pk=ask.pk)
         if locked.status != ForwardStatus.PENDING:
@@ -220,9 +223,32 @@ def _notify(
     )
 
 
+# Who decides for an organisation about information it sent: releasing an H2 message onwards,
+# recalling or correcting it. Not a practitioner (except for a message they sent themselves),
+# and not the data protection officer, whose part is oversight of these decisions.
+DECIDING_ROLES = frozenset({Role.ANALYST, Role.COORDINATOR, Role.ORG_ADMIN})
+
+
+def _decides(actor: Any) -> bool:
+    return getattr(actor, "role", None) in DECIDING_ROLES
+
+
+def may_recall(actor: Any, message: Message) -> bool:
+    """May ``actor`` recall ``message`` or correct its entities?"""
+    if getattr(actor, "organisation_id", None) != message.sender_id:
+        return False
+    own = isinstance(actor, User) and actor.pk == message.sender_user_id
+    return own or _decides(actor)
+
+
 def _require_sender(actor: Any, message: Message) -> None:
     if getattr(actor, "organisation_id", None) != message.sender_id:
         raise PermissionDenied("only the sending organisation recalls or corrects")
+    if not may_recall(actor, message):
+        raise PermissionDenied(
+            "only the user who sent it, or an analyst, coordinator or administrator of the "
+            "sending organisation, recalls or corrects a message"
+        )
 
 
 def recall_message(

@@ -86,6 +86,7 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
         )
         m.hidden = content_hidden(m, actor)  # type: ignore[attr-defined]
         m.shown = shown_entities(m, actor)  # type: ignore[attr-defined]
+        m.may_recall = followup.may_recall(actor, m)  # type: ignore[attr-defined]
         m.own_receipts = [  # type: ignore[attr-defined]
             r
             for r in m.receipts.all()
@@ -265,6 +266,13 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
     )
     if message.sender_id != actor.organisation_id:
         raise PermissionDenied(_("Only the sending organisation recalls or corrects."))
+    if not followup.may_recall(actor, message):
+        raise PermissionDenied(
+            _(
+                "Only the user who sent it, or an analyst, coordinator or administrator of the "
+                "sending organisation, recalls or corrects a message."
+            )
+        )
     problems: list[str] = []
     if request.method == "POST":
         reason = request.POST.get("reason", "")

@@ -429,9 +429,12 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/exchange/messages"): expect(
         401, default=201, node_admin=403, apikey_read=403, body=MESSAGE
     ),
+    # recall, correction and H2 decisions: not a practitioner who did not send it, not the DPO
     ("POST", "/api/v1/exchange/messages/{message_id}/entities/{position}/correction"): expect(
         401,
         default=(200, 404),
+        practitioner=(403, 404),
+        dpo=(403, 404),
         node_admin=404,
         apikey_read=(403, 404),
         body={"reason": "wrong date of birth"},
@@ -443,12 +446,19 @@ API: dict[tuple[str, str], Expect] = {
     ("POST", "/api/v1/exchange/messages/{message_id}/recall"): expect(
         401,
         default=(200, 404),
+        practitioner=(403, 404),
+        dpo=(403, 404),
         node_admin=404,
         apikey_read=(403, 404),
         body={"reason": "sent in error"},
     ),
     ("POST", "/api/v1/exchange/permission-requests/{request_id}/decision"): expect(
-        401, default=(200, 404), node_admin=404, body={"approve": True}
+        401,
+        default=(200, 404),
+        practitioner=(403, 404),
+        dpo=(403, 404),
+        node_admin=404,
+        body={"approve": True},
     ),
     # knowledge (a TLP:AMBER practice for its national platform): the owner's country sees it,
     # the node administrator (no organisation, no country) does not; a DPO does not write

@@ -61,7 +61,12 @@ PAGES: dict[tuple[str, str], Expect] = {
         302, default=403, org_admin=(302, 403), node_admin=302
     ),
     ("POST", "exchange:recall"): expect(
-        302, default=(302, 404), node_admin=404, body={"reason": "sent in error"}
+        302,
+        default=(302, 404),
+        practitioner=(403, 404),  # unless they sent it themselves
+        dpo=(403, 404),
+        node_admin=404,
+        body={"reason": "sent in error"},
     ),
     ("POST", "coordination:registration_cancel"): expect(
         302,
@@ -323,7 +328,7 @@ PAGES: dict[tuple[str, str], Expect] = {
     ("GET", "exchange:overdue"): expect(302, default=200),  # exchange/overdue/
     ("GET", "exchange:permissions"): expect(302, default=200),  # exchange/permissions/
     ("GET", "exchange:recall"): expect(
-        302, default=(200, 404), node_admin=404
+        302, default=(200, 404), practitioner=(403, 404), dpo=(403, 404), node_admin=404
     ),  # exchange/messages/<uuid:message_id>/recall/
     ("GET", "exchange:reply"): expect(
         302, default=(200, 404), node_admin=404
