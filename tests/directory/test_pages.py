@@ -204,3 +204,41 @@ def test_the_map_of_a_country_without_data_is_empty_not_an_error(
 def test_the_map_of_an_unknown_country_is_404(reader: Client) -> None:
     assert reader.get("/directory/countries/ZZ/map/").status_code == 404
     assert reader.get("/directory/countries/ALB/map/").status_code == 404
+
+
+def test_a_large_network_comes_a_page_at_a_time_and_logs_only_the_people_shown(
+    reader: Client,
+) -> None:
+    from firstline.directory.models import Membership, Network
+    from firstline.directory.views import MEMBERS_PAGE_SIZE
+
+    network = Network.objects.get(key="cti")
+    organisation = Person.objects.get().organisation
+    Person.objects.bulk_create(
+        Person(
+            key=f"member-{i:03d}",
+            organisation=organisation,
+            given_name="Member",
+            family_name=f"N{i:03d}",
+        )
+        for i in range(MEMBERS_PAGE_SIZE + 20)
+    )
+    Membership.objects.bulk_create(
+        Membership(network=network, person=p, role="member")
+        for p in Person.objects.filter(key__startswith="member-")
+    )
+    total = Membership.objects.filter(network=network, person__isnull=False).count()
+
+    first = reader.get("/directory/networks/cti/").content.decode()
+    last = f"Member N{MEMBERS_PAGE_SIZE + 19:03d}"
+    assert "Member N000" in first and last not in first
+    assert 'href="?people=2"' in first
+    [entry] = consults()
+    assert len(entry.subjects) == MEMBERS_PAGE_SIZE  # the page, not the whole network
+
+    second = reader.get("/directory/networks/cti/?people=2").content.decode()
+    assert 'href="?people=1"' in second
+    assert last in second and "Member N000" not in second
+    logged = consults()[-1]
+    assert len(logged.subjects) == total - MEMBERS_PAGE_SIZE
+    assert not set(entry.subjects) & set(logged.subjects)

@@ -43,6 +43,7 @@ from firstline.directory.models import (
 )
 
 PAGE_SIZE = 25
+MEMBERS_PAGE_SIZE = 100  # per list of a network's members
 
 
 @login_required
@@ -123,25 +124,35 @@ def network(request: HttpRequest, key: str) -> HttpResponse:
     actor = request.user
     with transaction.atomic():
         net = policy.get_visible_or_404(actor, Network.objects.select_related("country"), key=key)
-        memberships = list(
-            policy.visible_to(actor, Membership)
-            .filter(network=net)
-            .select_related("organisation__country", "person__organisation")
-            .order_by("role", "organisation__name", "person__family_name", "start")
-        )
+        members = policy.visible_to(actor, Membership).filter(network=net)
+        # a regional network may have thousands of members: both lists come a page at a time,
+        # and only the people on the page shown are read (and logged)
+        organisations = Paginator(
+            members.filter(organisation__isnull=False)
+            .select_related("organisation__country")
+            .order_by("role", "organisation__name", "start", "pk"),
+            MEMBERS_PAGE_SIZE,
+        ).get_page(request.GET.get("organisations"))
+        people = Paginator(
+            members.filter(person__isnull=False)
+            .select_related("person__organisation")
+            .order_by("role", "person__family_name", "person__given_name", "start", "pk"),
+            MEMBERS_PAGE_SIZE,
+        ).get_page(request.GET.get("people"))
         services.record_consultation(
-            actor, [m.person_id for m in memberships if m.person_id], request=request
+            actor, [m.person_id for m in people.object_list], request=request
         )
+    shown = [m.pk for m in (*organisations.object_list, *people.object_list)]
     current_ids = set(
-        queries.current(Membership.objects.filter(network=net)).values_list("pk", flat=True)
+        queries.current(Membership.objects.filter(pk__in=shown)).values_list("pk", flat=True)
     )
     return render(
         request,
         "directory/network.html",
         {
             "network": net,
-            "organisation_members": [m for m in memberships if m.organisation_id],
-            "person_members": [m for m in memberships if m.person_id],
+            "organisation_page": organisations,
+            "person_page": people,
             "current_ids": current_ids,
         },
     )
