@@ -27,7 +27,7 @@ from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange import keys
-from firstline.exchange.models import Attachment
+from firstline.exchange.models import Attachment, Message
 
 CHUNK = 1024 * 1024
 
@@ -128,22 +128,58 @@ def store_upload(
     return attachment
 
 
+def stored_file(attachment: Attachment) -> Attachment:
+    """The row holding the key and the bytes: the file itself, or the one it forwards."""
+    return attachment.source if attachment.source_id else attachment  # type: ignore[return-value]
+
+
+def forward_copies(actor: Any, message: Message, now: dt.datetime) -> list[Attachment]:
+    """The files of ``message`` as uploads of the forwarding organisation, ready to be sent.
+
+    Nothing is copied on disk: each new row points at the stored file (``source``), whose key,
+    nonce prefix and ciphertext serve every message the file is passed on with. The rows are
+    unsent until ``send_message`` binds them, so call this inside the forward's transaction.
+    """
+    org = getattr(actor, "organisation_id", None)
+    if not org:
+        raise Problem.field("organisation", "only members of an organisation forward", status=403)
+    copies = []
+    for original in message.attachments.select_related("source"):
+        stored = stored_file(original)
+        copies.append(
+            Attachment.objects.create(
+                organisation_id=org,
+                name=original.name,
+                content_type=original.content_type,
+                size=original.size,
+                sha256=original.sha256,
+                wrapped_key=b"",  # the key stays with the source, sealed for its organisation
+                nonce_prefix=stored.nonce_prefix,
+                chunk_size=stored.chunk_size,
+                path=stored.path,
+                uploaded_at=now,
+                uploaded_by=str(getattr(actor, "actor_label", "")),
+                source=stored,
+            )
+        )
+    return copies
+
+
 def read_plaintext(attachment: Attachment) -> Iterator[bytes]:
     """Yield the decrypted chunks; a tampered, reordered or truncated file raises InvalidTag."""
-    file_key = keys.unwrap(
-        attachment.wrapped_key, attachment.organisation_id, f"file:{attachment.uuid}"
-    )
+    stored = stored_file(attachment)
+    file_key = keys.unwrap(stored.wrapped_key, stored.organisation_id, f"file:{stored.uuid}")
     aead = AESGCM(file_key)
-    prefix = bytes(attachment.nonce_prefix)
-    sealed_chunk = attachment.chunk_size + TAG
-    with _storage_path(attachment.path).open("rb") as handle:
+    prefix = bytes(stored.nonce_prefix)
+    sealed_chunk = stored.chunk_size + TAG
+    with _storage_path(stored.path).open("rb") as handle:
         index = 0
         current = handle.read(sealed_chunk)
         while True:
             following = handle.read(sealed_chunk)
             last = not following
             nonce = prefix + struct.pack(">I", index)
-            yield aead.decrypt(nonce, current, _aad(attachment.uuid, index, last))
+            yield aead.decrypt(nonce, current, _aad(stored.uuid, index, last))
             if last:
                 return
             current = following
@@ -166,5 +202,6 @@ def log_download(actor: Any, attachment: Attachment, request: Any = None) -> Non
 def discard(attachment: Attachment) -> None:
     """Remove an upload that was never sent (its message failed validation)."""
     if attachment.message_id is None:
-        _storage_path(attachment.path).unlink(missing_ok=True)
+        if attachment.source_id is None:  # a forwarded file's bytes belong to its source
+            _storage_path(attachment.path).unlink(missing_ok=True)
         attachment.delete()
