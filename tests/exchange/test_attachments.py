@@ -189,3 +189,32 @@ def test_unsent_uploads_are_purged_after_a_day(
     assert purge_unsent_uploads.call() == 1
     assert list(Attachment.objects.all()) == [sent]
     assert not stored_path(unsent).exists() and stored_path(sent).exists()
+
+
+def test_the_api_sends_an_uploaded_file_with_a_message(
+    albanian_officer: User, serbian_analyst: User, signed_in: Callable[[User], Client]
+) -> None:
+    import json
+
+    from .conftest import message_fields
+
+    client = signed_in(albanian_officer)
+    uploaded = upload(client, b"%PDF-1.7 minutes").json()  # type: ignore[attr-defined]
+    response = client.post(
+        "/api/v1/exchange/messages",
+        json.dumps({**message_fields(), "attachments": [uploaded["id"]]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert [a["id"] for a in response.json()["attachments"]] == [uploaded["id"]]
+    message = Message.objects.get()
+    url = f"/api/v1/exchange/messages/{message.uuid}/attachments/{uploaded['id']}"
+    download = signed_in(serbian_analyst).get(url)
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 minutes"  # type: ignore[attr-defined]
+    refused = client.post(
+        "/api/v1/exchange/messages",
+        json.dumps({**message_fields(), "attachments": [uploaded["id"]]}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 422  # sent once only
+    assert refused.json()["errors"][0]["field"] == "attachments[0]"
