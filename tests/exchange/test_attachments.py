@@ -218,3 +218,18 @@ def test_the_api_sends_an_uploaded_file_with_a_message(
     )
     assert refused.status_code == 422  # sent once only
     assert refused.json()["errors"][0]["field"] == "attachments[0]"
+
+
+@pytest.mark.parametrize(
+    "size", [1, attachments.CHUNK - 1, attachments.CHUNK, attachments.CHUNK * 2 + 1]
+)
+def test_pieces_of_any_size_make_the_same_file(albanian_officer: User, size: int) -> None:
+    content = os.urandom(size)
+    sealer = attachments.Sealer(albanian_officer, name="pieces.bin")
+    for start in range(0, size, 7777):  # neither a divisor nor a multiple of the chunk size
+        sealer.write(content[start : start + 7777])
+    stored = sealer.finish()
+    chunks = max(1, -(-size // attachments.CHUNK))
+    assert stored_path(stored).stat().st_size == size + chunks * attachments.TAG
+    assert b"".join(attachments.read_plaintext(stored)) == content
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()

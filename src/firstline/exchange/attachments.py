@@ -30,6 +30,9 @@ from firstline.exchange import keys
 from firstline.exchange.models import Attachment, Message
 
 CHUNK = 1024 * 1024
+# what is asked of the request stream at a time: small reads keep the server's own buffers
+# (gunicorn copies each read through a BytesIO) small; the chunk is assembled in place
+READ_SIZE = 256 * 1024
 
 
 class Readable(Protocol):
@@ -65,6 +68,109 @@ def _storage_path(relative: str) -> Path:
     return Path(settings.MEDIA_ROOT) / relative
 
 
+class Sealer:
+    """Encrypts one file to disk as its bytes arrive, in pieces of any size.
+
+    Memory stays flat whatever the file's size: one plaintext chunk and one sealed chunk,
+    both reused (``encrypt_into``). A full chunk is sealed only once the next byte arrives,
+    because the last chunk carries the last-flag. Checks that need no bytes (organisation,
+    name, type, declared size) run in the constructor, before anything is read or written;
+    ``finish`` records the attachment, ``abort`` removes the partial file.
+    """
+
+    def __init__(
+        self,
+        actor: Any,
+        *,
+        name: str,
+        content_type: str = "application/octet-stream",
+        declared_size: int | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        org = getattr(actor, "organisation_id", None)
+        if not org:
+            raise Problem.field(
+                "organisation", "only members of an organisation upload", status=403
+            )
+        self.org: int = org
+        check_declared(name, declared_size)
+        self.at = now or clock.now()
+        self.uploaded_by = str(getattr(actor, "actor_label", ""))
+        self.name = Path(name).name[:255]
+        self.content_type = (content_type or "application/octet-stream")[:255]
+        self.file_id = uuid.uuid4()
+        self.file_key = AESGCM.generate_key(bit_length=256)
+        self.aead = AESGCM(self.file_key)
+        self.prefix = os.urandom(8)
+        self.relative = f"exchange/{self.file_id.hex[:2]}/{self.file_id.hex}.bin"
+        self.path = _storage_path(self.relative)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.out = self.path.open("wb")
+        self.plain = bytearray(CHUNK)
+        self.sealed = bytearray(CHUNK + TAG)
+        self.fill = 0
+        self.index = 0
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        """Take the next bytes; a size over the node's limit raises 413 at once."""
+        self.size += len(data)
+        if self.size > settings.ATTACHMENT_MAX_BYTES:
+            raise _too_large()
+        self.digest.update(data)
+        view = memoryview(data)
+        while view:
+            if self.fill == CHUNK:  # more bytes after a full chunk: it was not the last
+                self._seal(last=False)
+            taken = min(CHUNK - self.fill, len(view))
+            self.plain[self.fill : self.fill + taken] = view[:taken]
+            self.fill += taken
+            view = view[taken:]
+
+    def _seal(self, *, last: bool) -> None:
+        nonce = self.prefix + struct.pack(">I", self.index)
+        sealed = memoryview(self.sealed)[: self.fill + TAG]
+        self.aead.encrypt_into(
+            nonce,
+            memoryview(self.plain)[: self.fill],
+            _aad(self.file_id, self.index, last),
+            sealed,
+        )
+        self.out.write(sealed)
+        self.index += 1
+        self.fill = 0
+
+    def finish(self) -> Attachment:
+        """Seal the last chunk and record the attachment (not yet sent)."""
+        try:
+            self._seal(last=True)
+            self.out.close()
+            with transaction.atomic():
+                return Attachment.objects.create(
+                    uuid=self.file_id,
+                    organisation_id=self.org,
+                    name=self.name,
+                    content_type=self.content_type,
+                    size=self.size,
+                    sha256=self.digest.hexdigest(),
+                    wrapped_key=keys.wrap(self.file_key, self.org, f"file:{self.file_id}"),
+                    nonce_prefix=self.prefix,
+                    chunk_size=CHUNK,
+                    path=self.relative,
+                    uploaded_at=self.at,
+                    uploaded_by=self.uploaded_by,
+                )
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        """Nothing half-written: close and remove the partial file."""
+        self.out.close()
+        self.path.unlink(missing_ok=True)
+
+
 def store_upload(
     actor: Any,
     stream: Readable,
@@ -74,58 +180,17 @@ def store_upload(
     declared_size: int | None = None,
     now: dt.datetime | None = None,
 ) -> Attachment:
-    """Encrypt ``stream`` to disk chunk by chunk and record the attachment (not yet sent)."""
-    at = now or clock.now()
-    org = getattr(actor, "organisation_id", None)
-    if not org:
-        raise Problem.field("organisation", "only members of an organisation upload", status=403)
-    check_declared(name, declared_size)
-    file_id = uuid.uuid4()
-    file_key = AESGCM.generate_key(bit_length=256)
-    aead = AESGCM(file_key)
-    prefix = os.urandom(8)
-    relative = f"exchange/{file_id.hex[:2]}/{file_id.hex}.bin"
-    path = _storage_path(relative)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    index = 0
+    """Encrypt ``stream`` to disk as it is read and record the attachment (not yet sent)."""
+    sealer = Sealer(
+        actor, name=name, content_type=content_type, declared_size=declared_size, now=now
+    )
     try:
-        with path.open("wb") as out:
-            # read one chunk ahead: the last chunk is sealed with the last-flag set
-            current = stream.read(CHUNK)
-            while True:
-                following = stream.read(CHUNK) if current else b""
-                size += len(current)
-                if size > settings.ATTACHMENT_MAX_BYTES:
-                    raise _too_large()
-                digest.update(current)
-                last = not following
-                nonce = prefix + struct.pack(">I", index)
-                out.write(aead.encrypt(nonce, current, _aad(file_id, index, last)))
-                index += 1
-                if last:
-                    break
-                current = following
-        with transaction.atomic():
-            attachment = Attachment.objects.create(
-                uuid=file_id,
-                organisation_id=org,
-                name=Path(name).name[:255],
-                content_type=(content_type or "application/octet-stream")[:255],
-                size=size,
-                sha256=digest.hexdigest(),
-                wrapped_key=keys.wrap(file_key, org, f"file:{file_id}"),
-                nonce_prefix=prefix,
-                chunk_size=CHUNK,
-                path=relative,
-                uploaded_at=at,
-                uploaded_by=str(getattr(actor, "actor_label", "")),
-            )
+        while data := stream.read(READ_SIZE):
+            sealer.write(data)
     except BaseException:
-        path.unlink(missing_ok=True)
+        sealer.abort()
         raise
-    return attachment
+    return sealer.finish()
 
 
 def stored_file(attachment: Attachment) -> Attachment:
