@@ -10,17 +10,22 @@ SHA-256 of the plaintext is computed while streaming and signed with the message
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import os
 import struct
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from firstline.audit.log import record
 from firstline.audit.models import Operation
@@ -191,6 +196,110 @@ def store_upload(
         sealer.abort()
         raise
     return sealer.finish()
+
+
+class SealedFile(UploadedFile):
+    """What ``request.FILES`` holds for a file the handler below already stored encrypted."""
+
+    def __init__(self, attachment: Attachment) -> None:
+        super().__init__(
+            file=None,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            size=attachment.size,
+        )
+        self.attachment = attachment
+
+
+class SealingUploadHandler(FileUploadHandler):
+    """Multipart uploads of the pages: each file is encrypted to disk as its bytes arrive.
+
+    Neither held in memory nor written as a plaintext temporary file (Django's default
+    handlers do one or the other). A forbidden type is refused when the part's header names
+    the file, a size over the limit at the byte that passes it: the file is skipped, the rest
+    of the form is still read, and ``refused`` holds the Problem for the page to show.
+    """
+
+    def __init__(self, actor: Any, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.actor = actor
+        self.sealer: Sealer | None = None
+        self.refused: Problem | None = None
+        self.stored: list[Attachment] = []
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        try:
+            self.sealer = Sealer(
+                self.actor,
+                name=file_name,
+                content_type=self.content_type or "application/octet-stream",
+                declared_size=self.content_length,
+            )
+        except Problem as exc:
+            self.refused = exc
+            raise SkipFile from None
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self.sealer is not None:
+            try:
+                self.sealer.write(raw_data)
+            except Problem as exc:
+                self.upload_interrupted()
+                self.refused = exc
+                raise SkipFile from None
+        return None  # consumed: no later handler sees the bytes
+
+    def file_complete(self, file_size: int) -> SealedFile | None:
+        if self.sealer is None:
+            return None
+        attachment = self.sealer.finish()
+        self.sealer = None
+        self.stored.append(attachment)
+        return SealedFile(attachment)
+
+    def upload_interrupted(self) -> None:
+        if self.sealer is not None:
+            self.sealer.abort()
+            self.sealer = None
+
+    def discard_unsent(self) -> None:
+        """Remove what this request stored but did not send (a refused form, a failed check)."""
+        self.upload_interrupted()
+        for attachment in Attachment.objects.filter(pk__in=[a.pk for a in self.stored]):
+            discard(attachment)
+
+
+def sealing_uploads(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Install ``SealingUploadHandler`` on a page that takes files.
+
+    The handlers must be set before anything reads the body, and the CSRF middleware reads
+    it to find the token: so the check is made by ``csrf_protect`` inside, after the handler
+    is in place (Django's documented pattern). Whatever the view did not send is discarded.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "POST":
+            return protected(request, *args, **kwargs)
+        handler = SealingUploadHandler(request.user, request)
+        request.upload_handlers = [handler]
+        try:
+            return protected(request, *args, **kwargs)
+        finally:
+            handler.discard_unsent()
+
+    return wrapper
+
+
+def refused_upload(request: HttpRequest) -> Problem | None:
+    """The Problem of a file the page's upload handler refused, if any."""
+    for handler in request.upload_handlers:
+        if isinstance(handler, SealingUploadHandler) and handler.refused is not None:
+            return handler.refused
+    return None
 
 
 def stored_file(attachment: Attachment) -> Attachment:
