@@ -691,6 +691,20 @@ class _Sampler:
 def _bench_upload(user: Any, size: int) -> str:
     """A ``size``-byte attachment through the HTTP API of one gunicorn worker: upload, send,
     download; the worker's resident memory (sampled, and the kernel's high-water mark)."""
+    # on a busy machine 1 GiB may take longer than gunicorn's default 30 s worker timeout
+    # (in production nginx buffers the upload and passes it on at local speed)
+    saved = os.environ.get("GUNICORN_CMD_ARGS")
+    os.environ["GUNICORN_CMD_ARGS"] = f"{saved or ''} --timeout=300".strip()
+    try:
+        return _measure_upload(user, size)
+    finally:
+        if saved is None:
+            os.environ.pop("GUNICORN_CMD_ARGS", None)
+        else:
+            os.environ["GUNICORN_CMD_ARGS"] = saved
+
+
+def _measure_upload(user: Any, size: int) -> str:
     from firstline.exchange.models import Attachment
 
     mib = size / 1024 / 1024
