@@ -189,3 +189,107 @@ def test_unsent_uploads_are_purged_after_a_day(
     assert purge_unsent_uploads.call() == 1
     assert list(Attachment.objects.all()) == [sent]
     assert not stored_path(unsent).exists() and stored_path(sent).exists()
+
+
+def test_the_api_sends_an_uploaded_file_with_a_message(
+    albanian_officer: User, serbian_analyst: User, signed_in: Callable[[User], Client]
+) -> None:
+    import json
+
+    from .conftest import message_fields
+
+    client = signed_in(albanian_officer)
+    uploaded = upload(client, b"%PDF-1.7 minutes").json()  # type: ignore[attr-defined]
+    response = client.post(
+        "/api/v1/exchange/messages",
+        json.dumps({**message_fields(), "attachments": [uploaded["id"]]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert [a["id"] for a in response.json()["attachments"]] == [uploaded["id"]]
+    message = Message.objects.get()
+    url = f"/api/v1/exchange/messages/{message.uuid}/attachments/{uploaded['id']}"
+    download = signed_in(serbian_analyst).get(url)
+    assert b"".join(download.streaming_content) == b"%PDF-1.7 minutes"  # type: ignore[attr-defined]
+    refused = client.post(
+        "/api/v1/exchange/messages",
+        json.dumps({**message_fields(), "attachments": [uploaded["id"]]}),
+        content_type="application/json",
+    )
+    assert refused.status_code == 422  # sent once only
+    assert refused.json()["errors"][0]["field"] == "attachments[0]"
+
+
+@pytest.mark.parametrize(
+    "size", [1, attachments.CHUNK - 1, attachments.CHUNK, attachments.CHUNK * 2 + 1]
+)
+def test_pieces_of_any_size_make_the_same_file(albanian_officer: User, size: int) -> None:
+    content = os.urandom(size)
+    sealer = attachments.Sealer(albanian_officer, name="pieces.bin")
+    for start in range(0, size, 7777):  # neither a divisor nor a multiple of the chunk size
+        sealer.write(content[start : start + 7777])
+    stored = sealer.finish()
+    chunks = max(1, -(-size // attachments.CHUNK))
+    assert stored_path(stored).stat().st_size == size + chunks * attachments.TAG
+    assert b"".join(attachments.read_plaintext(stored)) == content
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_the_compose_page_encrypts_the_file_as_it_arrives(
+    albanian_officer: User,
+    serbian_ministry: object,
+    serbian_analyst: User,
+    signed_in: Callable[[User], Client],
+    settings: object,
+) -> None:
+    # Django's own handlers would write this file, in clear, to a temporary file
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # type: ignore[attr-defined]
+    data = compose_data(attachment=SimpleUploadedFile("scan.pdf", CONTENT, "application/pdf"))
+    response = signed_in(albanian_officer).post("/exchange/compose/", data)
+    assert response.status_code == 302
+    received = response.wsgi_request.FILES["attachment"]  # type: ignore[attr-defined]
+    assert isinstance(received, attachments.SealedFile)  # not a TemporaryUploadedFile
+    message = Message.objects.get()
+    url = f"/api/v1/exchange/messages/{message.uuid}/attachments/{message.attachments.get().uuid}"
+    download = signed_in(serbian_analyst).get(url)
+    assert b"".join(download.streaming_content) == CONTENT  # type: ignore[attr-defined]
+
+
+def test_the_compose_page_stops_a_file_over_the_limit_and_keeps_nothing(
+    albanian_officer: User,
+    serbian_ministry: object,
+    signed_in: Callable[[User], Client],
+    settings: object,
+) -> None:
+    settings.ATTACHMENT_MAX_BYTES = attachments.CHUNK  # type: ignore[attr-defined]
+    data = compose_data(attachment=SimpleUploadedFile("big.pdf", CONTENT, "application/pdf"))
+    response = signed_in(albanian_officer).post("/exchange/compose/", data)
+    assert response.status_code == 200
+    assert "larger than the limit" in str(response.context["form"].errors["attachment"])
+    assert Message.objects.count() == 0 and Attachment.objects.count() == 0
+    media = Path(settings.MEDIA_ROOT)  # type: ignore[attr-defined]
+    assert not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_a_compose_page_that_fails_keeps_no_file(
+    albanian_officer: User, serbian_ministry: object, signed_in: Callable[[User], Client]
+) -> None:
+    data = compose_data(
+        body="", attachment=SimpleUploadedFile("notes.txt", b"meeting notes", "text/plain")
+    )
+    response = signed_in(albanian_officer).post("/exchange/compose/", data)
+    assert response.status_code == 200
+    assert Message.objects.count() == 0 and Attachment.objects.count() == 0
+    media = Path(settings.MEDIA_ROOT)
+    assert not any(p.is_file() for p in media.rglob("*"))
+
+
+def test_the_compose_page_still_checks_csrf(
+    albanian_officer: User, serbian_ministry: object, signed_in: Callable[[User], Client]
+) -> None:
+    client = signed_in(albanian_officer)
+    client.handler.enforce_csrf_checks = True  # type: ignore[attr-defined]
+    data = compose_data(attachment=SimpleUploadedFile("notes.txt", b"meeting notes", "text/plain"))
+    response = client.post("/exchange/compose/", data)
+    assert response.status_code == 403
+    assert Message.objects.count() == 0 and Attachment.objects.count() == 0

@@ -6,7 +6,6 @@ from base64 import b32encode
 from typing import Any
 from urllib.parse import urlencode
 
-import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
@@ -145,6 +144,8 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 def _qr_data_uri(device: TOTPDevice) -> str:
     # a data: URI image, because the Content Security Policy allows img data: and no inline code
+    import segno  # lazy: only the enrolment page draws a QR code
+
     return str(segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2))
 
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from icalendar import Calendar
-from icalendar import Event as VEvent
 
 from firstline.coordination.models import Event
 from firstline.core import clock
+
+if TYPE_CHECKING:  # imported where used: icalendar costs every web worker ~3 MB otherwise
+    from icalendar import Event as VEvent
 
 PRODID = "-//First Line//Coordination//EN"
 
 
 def _vevent(event: Event, stamp: dt.datetime) -> VEvent:
+    from icalendar import Event as VEvent
+
     zone = event.zone
     vevent = VEvent()
     vevent.add("uid", f"{event.uid}@firstline")
@@ -42,6 +46,8 @@ def calendar_bytes(
     events: Iterable[Event], *, name: str, now: dt.datetime | None = None, method: str = ""
 ) -> bytes:
     """A VCALENDAR holding a VEVENT per event and a VTIMEZONE per zone used."""
+    from icalendar import Calendar
+
     stamp = (now or clock.now()).astimezone(dt.UTC).replace(microsecond=0)
     cal = Calendar()
     cal.add("prodid", PRODID)

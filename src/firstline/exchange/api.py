@@ -60,6 +60,9 @@ class MessageIn(Schema):
     personal_data: bool = False
     late_reason: str = ""
     links: list[str] = Field([], description="references of threads to link")
+    attachments: list[uuid.UUID] = Field(
+        [], description="ids of files uploaded first to POST /attachments"
+    )
 
 
 class ReceiptOut(Schema):

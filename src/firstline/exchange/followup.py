@@ -3,6 +3,8 @@
 - Forwarding passes a received message on to other organisations. TLP:RED and
   TLP:AMBER+STRICT forbid it outright; H2 needs the originator's permission, so forwarding an
   H2 message creates a ``ForwardRequest`` and only the originator's approval releases it.
+  The message's files go with it (``attachments.forward_copies``: new rows, the same stored
+  ciphertext), under the forwarded message's markings; their disclosure is logged.
 - Recall and correction (LED Art. 7(3)): the sender marks a message or one entity as incorrect
   or unlawfully transmitted; the item is restricted (or corrected), every recipient is notified
   by a signed notification in the same thread, and all of it is logged.
@@ -23,6 +25,7 @@ from firstline.audit.log import record
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
+from firstline.exchange import attachments
 from firstline.exchange.entities import EntityErrors, clean_entities
 from firstline.exchange.markings import TLP, EntityKind, Handling, MessageType
 from firstline.exchange.models import (
@@ -78,37 +81,54 @@ def _forward_now(
     request: HttpRequest | None,
     now: dt.datetime,
 ) -> Message:
+    """Send ``message`` on as ``actor``, with its files; the files' disclosure is logged too."""
     entities = [
         entity_input(e) for e in message.entities.all() if e.status != EntityStatus.RESTRICTED
     ]
     body = message.body if not note else f"{note}\n\n---\n{message.body}"
-    return send_message(
-        actor,
-        recipients=recipients,
-        subject=f"Fwd: {message.thread.subject}"[:255],
-        body=body,
-        message_type=(
-            message.message_type
-            if message.message_type in PASSED_ON_AS_IS
-            else MessageType.SPONTANEOUS
-        ),
-        tlp=message.tlp,
-        handling=message.handling,
-        handling_text=message.handling_text,
-        classification=message.classification,
-        evaluation=(
-            {"source": message.source_grade, "information": message.information_grade}
-            if message.source_grade
-            else None
-        ),
-        entities=entities,
-        personal_data=message.has_personal_data,
-        originator=message.originator.key,
-        links=[message.thread.reference],
-        forwarded_from=message,
-        request=request,
-        now=now,
-    )
+    with transaction.atomic():
+        # the files go with the message: rows of the forwarder, bound by send_message below
+        files = attachments.forward_copies(actor, message, now)
+        forwarded = send_message(
+            actor,
+            recipients=recipients,
+            subject=f"Fwd: {message.thread.subject}"[:255],
+            body=body,
+            message_type=(
+                message.message_type
+                if message.message_type in PASSED_ON_AS_IS
+                else MessageType.SPONTANEOUS
+            ),
+            tlp=message.tlp,
+            handling=message.handling,
+            handling_text=message.handling_text,
+            classification=message.classification,
+            evaluation=(
+                {"source": message.source_grade, "information": message.information_grade}
+                if message.source_grade
+                else None
+            ),
+            entities=entities,
+            personal_data=message.has_personal_data,
+            originator=message.originator.key,
+            links=[message.thread.reference],
+            forwarded_from=message,
+            attachments=[f.uuid for f in files],
+            request=request,
+            now=now,
+        )
+        if files:
+            record(
+                actor=actor,
+                operation=Operation.DISCLOSE,
+                object_type="exchange.attachment",
+                object_ids=[f.uuid for f in files],
+                recipients=[r.organisation.key for r in forwarded.receipts.all()],
+                justification=f"files of {message.uuid} forwarded with {forwarded.uuid}",
+                request=request,
+                now=now,
+            )
+    return forwarded
 
 
 def forward_message(

@@ -319,6 +319,10 @@ class Attachment(models.Model):
 
     Uploaded first (``message`` empty, owned by the uploading organisation), then bound to a
     message by ``send_message``, whose signed document carries its name, size and SHA-256.
+
+    Forwarding passes a file on without copying its bytes: the forwarded message gets a row
+    of its own (owned by the forwarding organisation) whose ``source`` is the stored file, and
+    the key, nonce prefix and ciphertext are the source's.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -338,6 +342,14 @@ class Attachment(models.Model):
     path = models.CharField(max_length=255, help_text=_("relative to MEDIA_ROOT"))
     uploaded_at = models.DateTimeField()
     uploaded_by = models.CharField(max_length=64)
+    source = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("forwarded: the stored file passed on (its key, nonce prefix and bytes)"),
+    )
 
     class Meta:
         ordering = ["message_id", "id"]

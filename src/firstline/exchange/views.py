@@ -112,7 +112,11 @@ def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
         persons = PersonFormSet(request.POST, prefix="person")
         others = OtherEntityFormSet(request.POST, prefix="entity")
         adding = "add_person" in request.POST or "add_entity" in request.POST
-        if not adding and form.is_valid() and persons.is_valid() and others.is_valid():
+        refused = attachments.refused_upload(request)
+        if refused is not None:  # the file was refused as it arrived: nothing is sent
+            form.is_valid()
+            form.add_error("attachment", refused.detail)
+        elif not adding and form.is_valid() and persons.is_valid() and others.is_valid():
             entities = [f.entity() for f in persons.forms] + [f.entity() for f in others.forms]
             fields = form.service_fields()
             fields["entities"] = [e for e in entities if e]
@@ -121,7 +125,10 @@ def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
             upload = form.cleaned_data.get("attachment")
             stored = None
             try:
-                if upload is not None:
+                if isinstance(upload, attachments.SealedFile):
+                    stored = upload.attachment  # encrypted to disk while it arrived
+                    fields["attachments"] = [stored.uuid]
+                elif upload is not None:
                     stored = attachments.store_upload(
                         actor,
                         upload,
@@ -169,11 +176,13 @@ def _send_page(request: HttpRequest, parent: Message | None) -> HttpResponse:
 
 
 @login_required
+@attachments.sealing_uploads
 def compose(request: HttpRequest) -> HttpResponse:
     return _send_page(request, None)
 
 
 @login_required
+@attachments.sealing_uploads
 def reply(request: HttpRequest, message_id: str) -> HttpResponse:
     parent = policy.get_visible_or_404(
         request.user, Message.objects.select_related("thread", "sender"), uuid=message_id

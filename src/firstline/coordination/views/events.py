@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -335,6 +334,8 @@ def badge(request: HttpRequest, pk: int) -> HttpResponse:
                 justification="badge",
                 request=request,
             )
+    import segno  # lazy: only this page draws a QR code
+
     qr = segno.make(url, error="m")
     return render(
         request,
