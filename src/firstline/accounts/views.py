@@ -220,8 +220,7 @@ def replace_authenticator(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = ReplaceAuthenticatorForm(user, request.POST)
     if not form.is_valid():
-        context = _account_context(request, replace_form=form)
-        return render(request, "accounts/account.html", context, status=400)
+        return _account_page_with_errors(request, replace_form=form)
     request.session[REPLACE_SESSION_KEY] = clock.now().timestamp() + REPLACE_WINDOW_SECONDS
     return redirect("accounts:enrol")
 
@@ -232,6 +231,11 @@ def account(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     profile_form = ProfileForm(instance=user)
     return render(request, "accounts/account.html", _account_context(request, profile_form))
+
+
+def _account_page_with_errors(request: HttpRequest, **forms: Any) -> HttpResponse:
+    """The account page again, showing the form that failed with its errors (400)."""
+    return render(request, "accounts/account.html", _account_context(request, **forms), status=400)
 
 
 def _account_context(
@@ -264,8 +268,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = ProfileForm(request.POST, instance=user)
     if not form.is_valid():
-        context = _account_context(request, profile_form=form)
-        return render(request, "accounts/account.html", context, status=400)
+        return _account_page_with_errors(request, profile_form=form)
     services.update_profile(user=user, changes=form.cleaned_data, request=request)
     messages.success(request, _("Your profile is saved."))
     return redirect("accounts:account")
@@ -277,8 +280,7 @@ def password(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = PasswordChangeForm(user, request.POST)
     if not form.is_valid():
-        context = _account_context(request, password_form=form)
-        return render(request, "accounts/account.html", context, status=400)
+        return _account_page_with_errors(request, password_form=form)
     services.change_password(
         user=user, new_password=form.cleaned_data["new_password1"], request=request
     )
