@@ -146,6 +146,25 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_SERVED = {"pid": 0}
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of ``root`` and all its descendants (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue  # a process that just ended
+    return total
+
+
 @contextmanager
 def _server(workers: int = 2) -> Iterator[int]:
     """``firstline serve --no-worker`` (gunicorn) on the bench database; yields its port."""
@@ -167,6 +186,7 @@ def _server(workers: int = 2) -> Iterator[int]:
     argv += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     with log.open("wb") as out:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    _SERVED["pid"] = process.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -369,7 +389,11 @@ def _reader() -> Any:
 
 
 def _bench_inbox(port: int, reader: Any, n: int, quick: bool) -> str:
-    """The inbox page under ``INBOX_CLIENTS`` concurrent clients, over HTTP."""
+    """The inbox page under ``INBOX_CLIENTS`` concurrent clients, over HTTP.
+
+    Beside the latencies: the CPU time the server (gunicorn and its workers) and the load
+    generator (this process) spent per request, which says what the machine can serve when
+    it is not shared, whatever else runs on it now."""
     from django.conf import settings
 
     from firstline.exchange.models import Receipt
@@ -378,8 +402,13 @@ def _bench_inbox(port: int, reader: Any, n: int, quick: bool) -> str:
     headers = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={_session_cookie(reader)}"}
     status, page = _request(port, "GET", "/exchange/", headers=headers)
     assert status == 200, (status, page[:500])
+    assert page.count(b"<tr") == 51, "the first page shows 50 messages"  # and the header row
+    for _ in range(20):  # warm up both workers
+        _request(port, "GET", "/exchange/", headers=headers)
     total = INBOX_CLIENTS * (3 if quick else 20)
     load_before = _load_average()
+    server_cpu = _tree_cpu_seconds(_SERVED["pid"])
+    client_cpu = time.process_time()
     latencies, elapsed, failures = _load(
         port,
         "GET",
@@ -389,6 +418,9 @@ def _bench_inbox(port: int, reader: Any, n: int, quick: bool) -> str:
         seconds=60 if quick else 180,
         headers=headers,
     )
+    done = len(latencies) + failures
+    server_ms = (_tree_cpu_seconds(_SERVED["pid"]) - server_cpu) / done * 1000
+    client_ms = (time.process_time() - client_cpu) / done * 1000
     p99 = percentile(latencies, 99)
     met = "yes" if p99 < INBOX_TARGET_S and n >= 100_000 else ("—" if n < 100_000 else "no")
     return (
@@ -399,6 +431,8 @@ def _bench_inbox(port: int, reader: Any, n: int, quick: bool) -> str:
         f"requests queue: latency includes the wait. Load average before: {load_before}.\n\n"
         "| figure | value | target | met |\n|---|---|---|---|\n"
         f"| inbox page latency | {summary_ms(latencies)} | p99 < 150 ms at 100,000 | {met} |\n"
+        f"| CPU per request: server (gunicorn + workers) | {server_ms:.2f} ms | — | — |\n"
+        f"| CPU per request: load generator | {client_ms:.2f} ms | — | — |\n"
     )
 
 
