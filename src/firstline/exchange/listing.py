@@ -67,8 +67,12 @@ _NUMBERS: dict[str, Formatter] = {
 
 
 def _times() -> dict[str, Formatter]:
-    """``a`` and ``P`` in the current language."""
-    am, pm, noon, midnight = _("a.m."), _("p.m."), _("noon"), _("midnight")
+    """``a`` and ``P`` in the current language, with Django's own words for them."""
+    am, pm = dateformat.time_format(dt.time(1), "a"), dateformat.time_format(dt.time(13), "a")
+    noon, midnight = (
+        dateformat.time_format(dt.time(12), "P"),
+        dateformat.time_format(dt.time(0), "P"),
+    )
 
     def ampm(v: dt.datetime) -> str:
         return pm if v.hour > 11 else am
@@ -141,8 +145,9 @@ def rows(
     types = {value: escape(str(label)) for value, label in MessageType.choices}
     tlps = {value: escape(str(label)) for value, label in TLP.choices}
     unread = escape(_("(unread)"))
-    overdue_note = f' <strong class="error">{escape(_("OVERDUE"))}</strong>'
-    answered_note = f" {escape(_('answered'))}"
+    late, answered = escape(_("OVERDUE")), escape(_("answered"))
+    overdue_note = f' <strong class="error">{late}</strong>'
+    answered_note = f" {answered}"
     # one reverse() for the page; the references are quoted as reverse() would quote them
     thread_url = escape(reverse("exchange:thread", args=["-"])[:-2])
     sent_folder = folder == "sent"
