@@ -7,18 +7,20 @@ import re
 from collections.abc import Callable
 
 import pytest
+from django.core.exceptions import EmptyResultSet
 from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.utils import timezone, translation
 
 from firstline.accounts.models import User
 from firstline.directory.models import Organisation
-from firstline.exchange import listing, views
+from firstline.exchange import listing, queries, views
 from firstline.exchange.markings import TLP
 from firstline.exchange.models import Message
+from firstline.exchange.policy import visibility_key
 from firstline.exchange.queries import cursor_of, folder_page, parse_cursor
 
-from .conftest import add_user
+from .conftest import KeyActor, add_user
 
 START = dt.datetime(2026, 3, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -224,3 +226,68 @@ def test_the_row_date_formatter_writes_what_the_date_filter_writes(language: str
         write = listing.date_formatter(fmt)
         for instant in INSTANTS:
             assert write(instant) == date_filter(timezone.localtime(instant), fmt), instant
+
+
+def test_the_kept_first_page_query_follows_the_readers_clearance_naming_and_new_messages(
+    send: Callable[..., Message],
+    serbian_ministry: Organisation,
+    serbian_analyst: User,
+    albanian_officer: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """The inbox's first page runs a query compiled once per reader (queries._first_page); it
+    must show what a freshly built query shows, before and after what the reader may see
+    changes."""
+    colleague = add_user(serbian_ministry, "rs-colleague")
+    restricted = send(now=START, subject="Restricted")
+    red = send(now=START + dt.timedelta(minutes=1), tlp="RED", named_users=["rs-analyst"])
+
+    def check(actor: object, folder: str = "inbox") -> list[int]:
+        now = START + dt.timedelta(days=1)
+        kept, _ = folder_page(actor, folder, now)
+        fresh = queries._page(actor, folder, now, "", 51)
+        assert kept == fresh
+        return [r["id"] for r in kept]
+
+    assert check(serbian_analyst) == [red.pk, restricted.pk]
+    assert check(colleague) == [restricted.pk]  # not named on the TLP:RED message
+    assert check(albanian_officer) == []  # the sender's inbox
+    assert check(albanian_officer, "sent") == [red.pk, restricted.pk]
+    red.named_users.add(colleague)  # named later: shows at once
+    assert check(colleague) == [red.pk, restricted.pk]
+    colleague.clearance = "UNCLASSIFIED"  # the clearance drops: the RESTRICTED ones go
+    colleague.save()
+    assert check(colleague) == []
+    later = send(now=START + dt.timedelta(minutes=2), subject="Later")  # a new message
+    assert check(serbian_analyst)[0] == later.pk
+    assert check(KeyActor(serbian_ministry.pk)) == [later.pk, restricted.pk]  # no named key
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("clearance", "UNCLASSIFIED"),
+        ("clearance", "CONFIDENTIAL"),
+        ("role", "org_admin"),
+        ("role", "node_admin"),
+        ("organisation_id", "other"),
+        ("pk", 10_000),
+    ],
+)
+def test_whatever_changes_the_compiled_query_changes_the_visibility_key(
+    albanian_police: Organisation, serbian_analyst: User, attribute: str, value: object
+) -> None:
+    def compiled(actor: object) -> tuple[tuple[object, ...], str, tuple[object, ...]]:
+        query = queries.box(actor, "inbox", START).values("id").query
+        try:
+            sql, params = query.get_compiler("default").as_sql()
+        except EmptyResultSet:
+            sql, params = "", ()
+        return visibility_key(actor), sql, tuple(params)
+
+    for actor in (serbian_analyst, KeyActor(serbian_analyst.organisation_id or 0)):
+        key, sql, params = compiled(actor)
+        setattr(actor, attribute, albanian_police.pk if value == "other" else value)
+        new_key, new_sql, new_params = compiled(actor)
+        if (new_sql, new_params) != (sql, params):
+            assert new_key != key, (attribute, value)

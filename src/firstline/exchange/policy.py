@@ -46,6 +46,23 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     return qs.filter(Q(sender_id=org) | Q(received) & not_red, classification__in=_levels(actor))
 
 
+def visibility_key(actor: Any) -> tuple[Any, ...]:
+    """Every fact about ``actor`` that ``policy.visible_to(actor, Message)`` reads: two actors
+    with equal keys get the same SQL, so a query compiled for one may run for the other
+    (``queries.folder_page`` keeps the folders' first pages compiled under this key). Whatever
+    ``visible_messages`` or the policy door come to read from the actor must be added here;
+    ``tests/exchange/test_folders.py`` checks the key against freshly compiled queries."""
+    return (
+        type(actor),
+        getattr(actor, "pk", None),
+        getattr(actor, "organisation_id", None),
+        getattr(actor, "role", None),
+        getattr(actor, "clearance", None),
+        tuple(_levels(actor)),
+        policy.can_see_rows(actor, Message),
+    )
+
+
 def _visible(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
     model = qs.model
     if model is OrganisationKey:
