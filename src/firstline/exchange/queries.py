@@ -125,35 +125,24 @@ def _page(
 # (``policy.visibility_key``) and the database; the SQL still runs on every request, so a new
 # message, a receipt or a TLP:RED naming shows at once. Overdue depends on the time: not kept.
 _COMPILED_FOLDERS = ("inbox", "sent")
-_COMPILED: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+Compiled = tuple[str, tuple[Any, ...], tuple[tuple[int, Any], ...], tuple[str, ...]]
+_COMPILED: OrderedDict[tuple[Any, ...], Compiled] = OrderedDict()
 _COMPILED_MAX = 2048
 _COMPILED_LOCK = threading.Lock()
 
 
 def _first_page(actor: Any, folder: str, limit: int) -> list[dict[str, Any]]:
     connection = connections[DEFAULT_DB_ALIAS]
-    key = (connection.vendor, connection.settings_dict["NAME"], folder, limit)
+    key: tuple[Any, ...] = (connection.vendor, connection.settings_dict["NAME"], folder, limit)
     key += visibility_key(actor)
     compiled = _COMPILED.get(key)
     if compiled is None:
-        qs = annotate_for(actor, box(actor, folder, clock.now())).values(*ROW_FIELDS)[:limit]
-        compiler = qs.query.get_compiler(DEFAULT_DB_ALIAS)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:  # the policy shows this reader nothing
-            sql, params, converters, names = "", (), {}, ()
-        else:
-            query = qs.query  # the columns' names in the SELECT's order, as values() reads them
-            names = (*query.extra_select, *query.values_select, *query.annotation_select)
-            converters = compiler.get_converters(
-                [col for col, _, _ in compiler.select[: compiler.col_count]]
-            )
-        compiled = (sql, tuple(params), tuple(converters.items()), names)
+        compiled = _compile_first_page(actor, folder, limit)
         with _COMPILED_LOCK:  # threaded workers share it
             _COMPILED[key] = compiled
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.popitem(last=False)
-    sql, params, converters, names = compiled
+    sql, params, steps, names = compiled
     if not sql:
         return []
     with connection.cursor() as cursor:
@@ -161,13 +150,27 @@ def _first_page(actor: Any, folder: str, limit: int) -> list[dict[str, Any]]:
         fetched = cursor.fetchall()
     rows = []
     for values in map(list, fetched):
-        for position, (functions, expression) in converters:
+        for position, (functions, expression) in steps:  # as the ORM converts each value
             value = values[position]
             for convert in functions:
                 value = convert(value, expression, connection)
             values[position] = value
         rows.append(dict(zip(names, values, strict=True)))
     return rows
+
+
+def _compile_first_page(actor: Any, folder: str, limit: int) -> Compiled:
+    """The SQL, parameters, value converters and column names of a folder's first page."""
+    qs = annotate_for(actor, box(actor, folder, clock.now())).values(*ROW_FIELDS)[:limit]
+    compiler = qs.query.get_compiler(DEFAULT_DB_ALIAS)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # the policy shows this reader nothing
+        return "", (), (), ()
+    query = qs.query  # the columns' names in the SELECT's order, as values() reads them
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    columns = [col for col, _, _ in compiler.select[: compiler.col_count]]
+    return sql, tuple(params), tuple(compiler.get_converters(columns).items()), names
 
 
 def recipients_of(message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
