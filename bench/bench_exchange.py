@@ -556,7 +556,7 @@ def _bulk_load(n: int) -> None:
                 " evaluation_scheme, source_grade, information_grade, has_personal_data, late_reason,"
                 " recall_reason, sent_at, envelope, signing_kid, content_sha256)"
                 " VALUES (%s, %s, %s, %s, '', %s, 'spontaneous', '', %s, %s, 'H0', '', 'RESTRICTED',"
-                " '', '', '', 0, '', '', %s, '{}', '', '')",
+                " '', '', '', FALSE, '', '', %s, '{}', '', '')",
                 [
                     (
                         start_msg + i,
