@@ -11,8 +11,13 @@
 4. Upload of a large attachment: throughput and peak resident memory (target < 100 MB).
 
 The HTTP figures come from a real ``firstline serve --no-worker --workers 2`` started as a
-subprocess on the bench database file; the load generator (Python threads, ``http.client``)
-runs on the same two cores, over loopback, bounded in request count and in time.
+subprocess on the bench database file; the load generator (Python threads, ``http.client``,
+or for the inbox the request's bytes built once and the response read off the socket) runs on
+the same two cores, over loopback, bounded in request count and in time. The inbox section
+also prints the CPU time the server and the load generator spent per request, which holds
+when the machine is shared and its latencies do not.
+
+``FIRSTLINE_BENCH_EXCHANGE=inbox python -m bench exchange [--quick]`` runs only the inbox part.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def test_an_empty_inbox_says_so_and_offers_no_pages(
     assert "<table" not in page and "Next page" not in page
 
 
-@pytest.mark.parametrize("bad", ["yesterday", "12", "-5-3", "1" * 30 + "-1"])
+@pytest.mark.parametrize("bad", ["yesterday", "12", "-5-3", "1" * 30 + "-1", "1-" + "9" * 19])
 def test_a_malformed_page_position_is_refused_naming_it_and_shows_the_first_page(
     send: Callable[..., Message],
     serbian_analyst: User,

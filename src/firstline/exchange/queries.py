@@ -50,7 +50,7 @@ def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
 
 
 # A folder page's position: the (sent_at, id) of the last row shown, as "<µs since epoch>-<id>".
-_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,19})$")
+_CURSOR = re.compile(r"^(\d{1,17})-(\d{1,18})$")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 # What a folder row shows: the message's markings and thread, never its body or entities.

@@ -39,8 +39,8 @@ PAGE_SIZE = 50
 def _folder(request: HttpRequest, folder: str, title: str) -> HttpResponse:
     """One page of a folder (keyset: ``?after=`` the last row shown), built from plain rows.
 
-    The busiest page of the node: it reads a few columns, not model instances, and the rows'
-    display values are computed here once rather than by template filters per cell.
+    The busiest page of the node: it reads a few columns, not model instances, and the rows
+    are written by ``listing.rows`` rather than by template tags per cell (docs/decisions.md).
     """
     now = clock.now()
     actor = request.user
