@@ -108,10 +108,15 @@ def require(actor: Any, action: str, obj: Model | type[Model]) -> None:
         )
 
 
+def can_see_rows(actor: Any, model: type[Model], action: str = VIEW) -> bool:
+    """The door's checks before a rule restricts a queryset: an active actor with the scope."""
+    return _active(actor) and bool(actor.has_scope(scope_for(model, action)))
+
+
 def visible_to(actor: Any, queryset: QuerySet[M] | type[M], action: str = VIEW) -> QuerySet[M]:
     """Restrict a queryset to what ``actor`` may ``action``; nothing if no rule exists."""
     qs = queryset if isinstance(queryset, QuerySet) else queryset._default_manager.all()
-    if not _active(actor) or not actor.has_scope(scope_for(qs.model, action)):
+    if not can_see_rows(actor, qs.model, action):
         return qs.none()
     rule = _rule_for(qs.model)
     if rule is None:

@@ -148,6 +148,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # keep each worker's connection: opening one (and its PRAGMAs) and closing it
+            # cost more than a whole inbox page's queries (docs/decisions.md)
+            "CONN_MAX_AGE": env_int("SQLITE_CONN_MAX_AGE", 600),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -73,11 +73,18 @@ class Translated(models.Model):
 
     @property
     def display_name(self) -> str:
-        lang = (get_language() or "en").lower()
+        return localised_name(self.name, self.names, get_language())
+
+
+def localised_name(name: str, names: dict[str, str] | None, language: str | None) -> str:
+    """``names`` in ``language`` (or its base language), else ``name``: ``display_name`` for a
+    row read with ``values()``."""
+    if names:
+        lang = (language or "en").lower()
         for candidate in (lang, lang.split("-")[0]):
-            if self.names.get(candidate):
-                return str(self.names[candidate])
-        return self.name
+            if names.get(candidate):
+                return str(names[candidate])
+    return name
 
 
 class Country(models.Model):

@@ -37,13 +37,30 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     # correlated EXISTS, not IN (list): checked only for the candidate rows, so a search or a
     # page of a large inbox does not first collect every message the organisation received
     received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
-    recipient_side: Any = Q(received) & ~Q(tlp=TLP.RED)
+    not_red: Any = ~Q(tlp=TLP.RED)
     if isinstance(actor, User):
         named = Exists(
             Message.named_users.through.objects.filter(message_id=OuterRef("pk"), user_id=actor.pk)
         )
-        recipient_side |= Q(received) & Q(tlp=TLP.RED) & Q(named)
-    return qs.filter(Q(sender_id=org) | recipient_side, classification__in=_levels(actor))
+        not_red |= Q(named)  # TLP:RED: only the users named on it
+    return qs.filter(Q(sender_id=org) | Q(received) & not_red, classification__in=_levels(actor))
+
+
+def visibility_key(actor: Any) -> tuple[Any, ...]:
+    """Every fact about ``actor`` that ``policy.visible_to(actor, Message)`` reads: two actors
+    with equal keys get the same SQL, so a query compiled for one may run for the other
+    (``queries.folder_page`` keeps the folders' first pages compiled under this key). Whatever
+    ``visible_messages`` or the policy door come to read from the actor must be added here;
+    ``tests/exchange/test_folders.py`` checks the key against freshly compiled queries."""
+    return (
+        type(actor),
+        getattr(actor, "pk", None),
+        getattr(actor, "organisation_id", None),
+        getattr(actor, "role", None),
+        getattr(actor, "clearance", None),
+        tuple(_levels(actor)),
+        policy.can_see_rows(actor, Message),
+    )
 
 
 def _visible(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
@@ -52,9 +69,9 @@ def _visible(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:
         return qs if action == policy.VIEW else qs.none()
     if action != policy.VIEW:
         return qs.none()
-    messages = visible_messages(actor, Message.objects.all())
     if model is Message:
         return visible_messages(actor, qs)
+    messages = visible_messages(actor, Message.objects.all())
     if model is Thread:
         return qs.filter(pk__in=messages.values("thread_id"))
     if model in (Entity, Receipt):
