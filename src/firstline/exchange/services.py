@@ -323,12 +323,12 @@ def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation
     Only the sender's country is used (for a new thread's reference), so only it is attached;
     a recipient's ``country`` loads on access, as with the ORM.
     """
-    where = "directory_organisation.id = %s"
-    params: list[Any] = [sender_id]
+    where = "id = %(sender)s"
+    params: dict[str, Any] = {"sender": sender_id}
     if keys:
-        marks = ", ".join(["%s"] * len(keys))
-        where += f" OR (directory_organisation.key IN ({marks}) AND directory_organisation.is_active = %s)"
-        params += [*keys, True]
+        marks = ", ".join(f"%(k{i})s" for i in range(len(keys)))
+        where += f" OR (key IN ({marks}) AND is_active = %(active)s)"
+        params.update({f"k{i}": key for i, key in enumerate(keys)}, active=True)
     found = rows.load(
         Organisation,
         where,
@@ -385,8 +385,8 @@ def next_reference_number(year: int) -> int:
     table = ReferenceCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608
-            [year],
+            f"UPDATE {table} SET last = last + 1 WHERE year = %(year)s RETURNING last",  # noqa: S608
+            {"year": year},
         )
         row = cursor.fetchone()
     if row is not None:
@@ -459,9 +459,15 @@ def active_keys(
             for k, _ in rows.load(
                 OrganisationKey,
                 "retired_at IS NULL AND ("
-                + " OR ".join(["(organisation_id = %s AND use = %s)"] * len(pairs))
+                + " OR ".join(
+                    f"(organisation_id = %(o{i})s AND use = %(u{i})s)" for i in range(len(pairs))
+                )
                 + ")",
-                [v for pair in pairs for v in pair],
+                {
+                    name: value
+                    for i, (org_id, use) in enumerate(pairs)
+                    for name, value in ((f"o{i}", org_id), (f"u{i}", use))
+                },
                 only=_KEY_COLUMNS,
             )
         }
