@@ -152,6 +152,26 @@ def test_old_messages_still_open_after_rotation(
     assert newer.signing_kid != message.signing_kid
 
 
+def test_organisations_without_keys_get_them_at_their_first_message(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    serbian_ministry: Organisation,
+    kumanovo_municipality: Organisation,
+) -> None:
+    assert not OrganisationKey.objects.exists()
+    message = send(recipients=["rs-moi", "mk-kumanovo"], now=NOW)
+    for org in (albanian_police, serbian_ministry, kumanovo_municipality):
+        assert {k.use for k in OrganisationKey.objects.filter(organisation=org)} == {"sig", "enc"}
+    assert message.signing_kid == _public_jwk(albanian_police, KeyUse.SIGN).thumbprint()
+    assert [r["header"]["kid"] for r in message.envelope["recipients"]] == [
+        _public_jwk(org, KeyUse.ENCRYPT).thumbprint()
+        for org in (serbian_ministry, kumanovo_municipality)
+    ]
+    created = AuditEntry.objects.filter(operation=Operation.KEY_CHANGE)
+    assert created.count() == 3  # one entry per organisation, in the send's transaction
+    _open_with_jwcrypto(message.envelope, kumanovo_municipality, albanian_police)
+
+
 def test_after_a_rotation_the_next_message_is_signed_and_sealed_with_the_new_keys(
     send: Callable[..., Message], albanian_police: Organisation, serbian_ministry: Organisation
 ) -> None:

@@ -451,6 +451,7 @@ def active_keys(
 
     An organisation that lacks a wanted key gets its keys now (``keys.ensure_keys``).
     """
+    wanted = list(wanted)
     pairs = list(dict.fromkeys((org.pk, use) for org, use in wanted))
     orgs = {org.pk: org for org, _ in wanted}
     found = (
