@@ -118,3 +118,67 @@ def test_the_key_api_needs_authentication(albanian_police: Organisation, client)
 def test_an_unknown_organisation_has_no_keys(serbian_analyst, signed_in) -> None:
     response = signed_in(serbian_analyst).get("/api/v1/exchange/keys/nowhere")
     assert response.status_code == 404
+
+
+# --- the per-process memo of unwrapped private keys (keys._unwrapped) -----------------------
+
+
+def test_an_unwrapped_key_is_memoised_and_is_the_one_published(
+    albanian_police: Organisation,
+) -> None:
+    key = keys.ensure_keys(albanian_police)[KeyUse.SIGN]
+    first = keys.private_key(key)
+    again = keys.private_key(OrganisationKey.objects.get(pk=key.pk))  # a fresh row, same key
+    assert again is first
+    assert first.as_dict(private=False)["x"] == key.public_jwk["x"]
+
+
+def test_the_memo_never_opens_a_key_for_another_organisation(
+    albanian_police: Organisation, serbian_ministry: Organisation
+) -> None:
+    albanian = keys.ensure_keys(albanian_police)[KeyUse.SIGN]
+    keys.private_key(albanian)  # memoised now
+    # the Albanian wrapped key copied onto a Serbian row, kid and all: unwrapping must fail
+    copied = OrganisationKey(
+        organisation=serbian_ministry,
+        use=KeyUse.SIGN,
+        kid=albanian.kid,
+        public_jwk=albanian.public_jwk,
+        wrapped_private=albanian.wrapped_private,
+    )
+    with pytest.raises(InvalidTag):
+        keys.private_key(copied)
+    copied.organisation = albanian_police
+    copied.use = KeyUse.ENCRYPT  # the wrong use is a different associated data
+    with pytest.raises(InvalidTag):
+        keys.private_key(copied)
+
+
+def test_the_memo_does_not_survive_a_change_of_master_key_or_altered_bytes(
+    albanian_police: Organisation, settings
+) -> None:
+    key = keys.ensure_keys(albanian_police)[KeyUse.ENCRYPT]
+    keys.private_key(key)
+    altered = bytearray(key.wrapped_private)
+    altered[-1] ^= 1
+    key.wrapped_private = bytes(altered)
+    with pytest.raises(InvalidTag):
+        keys.private_key(key)
+    key.refresh_from_db()
+    settings.MASTER_KEY = base64.urlsafe_b64encode(b"x" * 32).decode()
+    with pytest.raises(InvalidTag):
+        keys.private_key(key)
+
+
+def test_after_a_rotation_the_new_key_is_used_and_the_old_still_opens(
+    albanian_police: Organisation,
+) -> None:
+    old = keys.ensure_keys(albanian_police)[KeyUse.SIGN]
+    old_private = keys.private_key(old)
+    new = keys.rotate_keys(albanian_police)[KeyUse.SIGN]
+    new_private = keys.private_key(new)
+    assert new_private is not old_private
+    assert new_private.as_dict(private=False)["x"] == new.public_jwk["x"]
+    old.refresh_from_db()
+    assert old.retired_at is not None
+    assert keys.private_key(old).as_dict(private=False)["x"] == old.public_jwk["x"]

@@ -152,6 +152,79 @@ def test_old_messages_still_open_after_rotation(
     assert newer.signing_kid != message.signing_kid
 
 
+def test_organisations_without_keys_get_them_at_their_first_message(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    serbian_ministry: Organisation,
+    kumanovo_municipality: Organisation,
+) -> None:
+    assert not OrganisationKey.objects.exists()
+    message = send(recipients=["rs-moi", "mk-kumanovo"], now=NOW)
+    for org in (albanian_police, serbian_ministry, kumanovo_municipality):
+        assert {k.use for k in OrganisationKey.objects.filter(organisation=org)} == {"sig", "enc"}
+    assert message.signing_kid == _public_jwk(albanian_police, KeyUse.SIGN).thumbprint()
+    assert [r["header"]["kid"] for r in message.envelope["recipients"]] == [
+        _public_jwk(org, KeyUse.ENCRYPT).thumbprint()
+        for org in (serbian_ministry, kumanovo_municipality)
+    ]
+    created = AuditEntry.objects.filter(operation=Operation.KEY_CHANGE)
+    assert created.count() == 3  # one entry per organisation, in the send's transaction
+    _open_with_jwcrypto(message.envelope, kumanovo_municipality, albanian_police)
+
+
+def test_after_a_rotation_the_next_message_is_signed_and_sealed_with_the_new_keys(
+    send: Callable[..., Message], albanian_police: Organisation, serbian_ministry: Organisation
+) -> None:
+    send(now=NOW)  # the old keys are now unwrapped and memoised in this process
+    old_sign = OrganisationKey.objects.get(organisation=albanian_police, use=KeyUse.SIGN)
+    keys.rotate_keys(albanian_police)
+    keys.rotate_keys(serbian_ministry)
+    message = send(now=NOW)
+    new_sign = OrganisationKey.objects.get(
+        organisation=albanian_police, use=KeyUse.SIGN, retired_at=None
+    )
+    assert message.signing_kid == new_sign.kid != old_sign.kid
+    assert [r["header"]["kid"] for r in message.envelope["recipients"]] == [
+        OrganisationKey.objects.get(organisation=serbian_ministry, use="enc", retired_at=None).kid
+    ]
+    # opens with the recipient's new key and verifies with the sender's new public key only
+    document = _open_with_jwcrypto(message.envelope, serbian_ministry, albanian_police)
+    assert document["id"] == str(message.uuid)
+    token = jc_jwe.JWE()
+    token.deserialize(
+        json.dumps(message.envelope), key=_private_jwk(serbian_ministry, KeyUse.ENCRYPT)
+    )
+    signed = jc_jws.JWS()
+    signed.deserialize(token.payload.decode())
+    signed.allowed_algs = ["Ed25519"]
+    assert signed.jose_header["kid"] == new_sign.kid
+    with pytest.raises(jc_jws.InvalidJWSSignature):
+        signed.verify(jc_jwk.JWK(**old_sign.public_jwk))
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [person(), person(names=["Besnik Hoxha"], place_of_birth="Prizren \u2028 \x7f")],
+        # floats (coordinates) take the reference serialiser inside envelope.canonical
+        [{"kind": "location", "name": "Kukës", "latitude": 42.07, "longitude": 20.42}],
+    ],
+)
+def test_the_signed_bytes_are_rfc8785_by_the_reference_library(
+    send: Callable[..., Message],
+    serbian_ministry: Organisation,
+    albanian_police: Organisation,
+    entities: list[dict[str, Any]],
+) -> None:
+    import hashlib
+
+    import rfc8785
+
+    message = send(now=NOW, entities=entities)
+    document = _open_with_jwcrypto(message.envelope, serbian_ministry, albanian_police)
+    assert hashlib.sha256(rfc8785.dumps(document)).hexdigest() == message.content_sha256
+
+
 def _problem_fields(exc: pytest.ExceptionInfo[Problem]) -> dict[str, str]:
     return {e["field"]: e["reason"] for e in exc.value.errors}
 

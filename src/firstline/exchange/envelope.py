@@ -34,8 +34,42 @@ _jwe_open_registry = JWERegistry(
 )
 
 
+# RFC 8785 for the JSON a message document is made of, by the standard library's C encoder:
+# members sorted, no whitespace, UTF-8, and strings escaped exactly as JCS escapes them (the
+# quote, the backslash, and control characters as \b \f \n \r \t or lower-case \u00xx).
+# The C encoder differs from JCS only on floats (Python's repr is not ECMAScript's), on
+# integers beyond 2**53 (JCS refuses them), and on the order of member names outside the Basic
+# Multilingual Plane (JCS sorts UTF-16 code units); a document holding any of those, or any
+# other type, goes through the ``rfc8785`` reference implementation instead.
+# tests/exchange/test_canonical.py checks both paths give the same bytes on arbitrary documents.
+_JCS_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), check_circular=False
+)
+_SAFE_INT = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` holds only what the C encoder writes exactly as RFC 8785 does."""
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, int):  # bool too: true/false in both
+        return -_SAFE_INT <= value <= _SAFE_INT
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() for k in value) and all(
+            map(_plain, value.values())
+        )
+    if isinstance(value, list):
+        return all(map(_plain, value))
+    return False
+
+
 def canonical(document: dict[str, Any]) -> bytes:
     """RFC 8785 canonical JSON: the exact bytes that are signed."""
+    if _plain(document):
+        try:
+            return _JCS_ENCODER.encode(document).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: let the reference refuse it
+            pass
     return rfc8785.dumps(document)
 
 

@@ -33,6 +33,7 @@ from firstline.directory.models import Organisation
 from firstline.exchange.models import KeyUse, OrganisationKey
 
 NONCE_BYTES = 12
+PRIVATE_KEY_CACHE_SIZE = 256  # unwrapped keys memoised per process (see ``_unwrapped``)
 
 
 def _b64decode(value: str) -> bytes:
@@ -65,10 +66,10 @@ def wrap(private_raw: bytes, organisation_id: int, use: str) -> bytes:
     return nonce + sealed
 
 
-def unwrap(wrapped: bytes, organisation_id: int, use: str) -> bytes:
+def unwrap(wrapped: bytes, organisation_id: int, use: str, master_key: str | None = None) -> bytes:
     """Open a wrapped private key; raises ``cryptography.exceptions.InvalidTag`` if tampered."""
     data = bytes(wrapped)
-    return _kek(settings.MASTER_KEY).decrypt(
+    return _kek(master_key or settings.MASTER_KEY).decrypt(
         data[:NONCE_BYTES], data[NONCE_BYTES:], _aad(organisation_id, use)
     )
 
@@ -156,14 +157,43 @@ def rotate_keys(
 
 
 def private_key(key: OrganisationKey) -> OKPKey:
-    """The usable private key of ``key`` (unwrapped now; never stored unwrapped)."""
-    raw = unwrap(key.wrapped_private, key.organisation_id, key.use)
+    """The usable private key of ``key``, unwrapped under the master key (memoised per process).
+
+    Never stored unwrapped: the memo lives in this process's memory only (see
+    :func:`_unwrapped`).
+    """
+    return _unwrapped(
+        settings.MASTER_KEY, bytes(key.wrapped_private), key.organisation_id, key.use, key.kid
+    )
+
+
+@functools.lru_cache(maxsize=PRIVATE_KEY_CACHE_SIZE)
+def _unwrapped(master_key: str, wrapped: bytes, organisation_id: int, use: str, kid: str) -> OKPKey:
+    """Unwrap and import a private key; a pure function of its arguments, hence memoised.
+
+    Sending signs every message with the sender's key, and unwrapping it (AES-GCM, then the
+    key import) cost about a tenth of the crypto of a send. Why the memo is safe:
+
+    - It is keyed by everything the result depends on: the master key, the wrapped bytes, the
+      organisation and the use (the AES-GCM associated data) and the kid. A hit returns exactly
+      what unwrapping would; anything that makes unwrapping fail (another organisation's id,
+      another use, another master key, altered bytes) is a miss, and the miss fails as before.
+      So an organisation can never obtain another's key through it.
+    - It decides nothing: which key is active is still read from the database inside each
+      send's transaction. A rotation retires the old row and creates a new one with new
+      wrapped bytes and a new kid; the next send reads the new row, misses, and unwraps the new
+      key. The old entry only ages out (the old key may still be needed to decrypt old mail).
+    - It holds nothing an attacker inside the process lacks: the process keeps the master key,
+      which opens every wrapped key, for its whole life. Nothing is written to disk or shared
+      between processes. The size bound keeps the memo from growing with the directory.
+    """
+    raw = unwrap(wrapped, organisation_id, use, master_key)
     native: Ed25519PrivateKey | X25519PrivateKey
-    if key.use == KeyUse.SIGN:
+    if use == KeyUse.SIGN:
         native = Ed25519PrivateKey.from_private_bytes(raw)
     else:
         native = X25519PrivateKey.from_private_bytes(raw)
-    return OKPKey.import_key(native, {"kid": key.kid})
+    return OKPKey.import_key(native, {"kid": kid})
 
 
 @functools.lru_cache(maxsize=4096)

@@ -318,13 +318,17 @@ def validate_draft(
 
 
 def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation]:
-    """The sender (with its country's code) and the active organisations named by ``keys``."""
-    where = "directory_organisation.id = %s"
-    params: list[Any] = [sender_id]
+    """The sender (with its country's code) and the active organisations named by ``keys``.
+
+    Only the sender's country is used (for a new thread's reference), so only it is attached;
+    a recipient's ``country`` loads on access, as with the ORM.
+    """
+    where = "id = %(sender)s"
+    params: dict[str, Any] = {"sender": sender_id}
     if keys:
-        marks = ", ".join(["%s"] * len(keys))
-        where += f" OR (directory_organisation.key IN ({marks}) AND directory_organisation.is_active = %s)"
-        params += [*keys, True]
+        marks = ", ".join(f"%(k{i})s" for i in range(len(keys)))
+        where += f" OR (key IN ({marks}) AND is_active = %(active)s)"
+        params.update({f"k{i}": key for i, key in enumerate(keys)}, active=True)
     found = rows.load(
         Organisation,
         where,
@@ -333,7 +337,7 @@ def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation
     )
     orgs = []
     for org, (code,) in found:
-        if org.country_id is not None:
+        if org.pk == sender_id and org.country_id is not None:
             org.country = Country.from_db(connection.alias, ["id", "code"], [org.country_id, code])
         orgs.append(org)
     return orgs
@@ -381,8 +385,8 @@ def next_reference_number(year: int) -> int:
     table = ReferenceCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET last = last + 1 WHERE year = %s RETURNING last",  # noqa: S608
-            [year],
+            f"UPDATE {table} SET last = last + 1 WHERE year = %(year)s RETURNING last",  # noqa: S608
+            {"year": year},
         )
         row = cursor.fetchone()
     if row is not None:
@@ -436,28 +440,45 @@ def document_of(draft: Draft, thread: Thread, now: dt.datetime) -> dict[str, Any
     }
 
 
+# what sealing reads of a key: no dates, so no date conversions
+_KEY_COLUMNS = ("organisation_id", "use", "kid", "public_jwk", "wrapped_private")
+
+
 def active_keys(
-    orgs: Iterable[Organisation], actor: Any, now: dt.datetime
+    wanted: Iterable[tuple[Organisation, str]], actor: Any, now: dt.datetime
 ) -> dict[tuple[int, str], OrganisationKey]:
-    """Active keys by (organisation id, use); organisations without keys get them now."""
-    orgs = list(orgs)
-    ids = [o.pk for o in orgs]
+    """The active key of each (organisation, use) in ``wanted``, by (organisation id, use).
+
+    An organisation that lacks a wanted key gets its keys now (``keys.ensure_keys``).
+    """
+    wanted = list(wanted)
+    pairs = list(dict.fromkeys((org.pk, use) for org, use in wanted))
+    orgs = {org.pk: org for org, _ in wanted}
     found = (
         {
             (k.organisation_id, k.use): k
             for k, _ in rows.load(
                 OrganisationKey,
-                f"organisation_id IN ({', '.join(['%s'] * len(ids))}) AND retired_at IS NULL",
-                ids,
+                "retired_at IS NULL AND ("
+                + " OR ".join(
+                    f"(organisation_id = %(o{i})s AND use = %(u{i})s)" for i in range(len(pairs))
+                )
+                + ")",
+                {
+                    name: value
+                    for i, (org_id, use) in enumerate(pairs)
+                    for name, value in ((f"o{i}", org_id), (f"u{i}", use))
+                },
+                only=_KEY_COLUMNS,
             )
         }
-        if ids
+        if pairs
         else {}
     )
-    for org in orgs:
-        if (org.pk, KeyUse.SIGN) not in found or (org.pk, KeyUse.ENCRYPT) not in found:
-            for use, key in keys.ensure_keys(org, actor=actor, now=now).items():
-                found[(org.pk, use)] = key
+    for org_id, use in pairs:
+        if (org_id, use) not in found:
+            for made_use, key in keys.ensure_keys(orgs[org_id], actor=actor, now=now).items():
+                found[(org_id, made_use)] = key
     return found
 
 
@@ -465,7 +486,8 @@ def seal(
     draft: Draft, thread: Thread, actor: Any, now: dt.datetime
 ) -> tuple[dict[str, Any], str, str]:
     """Sign with the sender's key, encrypt to every recipient: (envelope, kid, digest)."""
-    key_map = active_keys([draft.sender, *draft.recipients], actor, now)
+    wanted = [(draft.sender, KeyUse.SIGN), *((o, KeyUse.ENCRYPT) for o in draft.recipients)]
+    key_map = active_keys(wanted, actor, now)
     signing = key_map[(draft.sender.pk, KeyUse.SIGN)]
     recipient_keys = [key_map[(o.pk, KeyUse.ENCRYPT)] for o in draft.recipients]
     sealed, sha = envelope.seal(document_of(draft, thread, now), signing, recipient_keys)
@@ -551,7 +573,7 @@ def store_receipts(draft: Draft, message: Message, now: dt.datetime) -> None:
     due = deadlines.due_at(now, draft.urgency) if draft.urgency else None
     rows.insert(
         [
-            Receipt(message=message, organisation=org, delivered_at=now, due_at=due)
+            Receipt(message_id=message.pk, organisation_id=org.pk, delivered_at=now, due_at=due)
             for org in draft.recipients
         ]
     )
