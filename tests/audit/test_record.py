@@ -160,3 +160,37 @@ def test_a_read_is_logged_once_naming_the_records_and_their_subjects(
     assert entry.object_ids == [str(p.pk) for p in people]
     assert entry.subjects == [f"person:{p.pk}" for p in people]
     assert AuditEntry.objects.count() == 1
+
+
+def test_several_entries_of_one_access_take_consecutive_places_in_one_append(
+    db: None, albanian_officer: User
+) -> None:
+    from firstline.audit.log import Entry, record_many
+    from firstline.audit.verify import verify_log
+
+    with transaction.atomic():
+        record(actor=albanian_officer, operation=Operation.LOGIN)
+    with transaction.atomic():
+        assert record_many([], actor=albanian_officer) == []
+        first, second = record_many(
+            [
+                Entry(Operation.DISCLOSE, "exchange.message", ["m-1"], ["person:4"], ["org:2"]),
+                Entry(Operation.COLLECT, "exchange.entity", ["7", "8"], ["person:4"]),
+            ],
+            actor=albanian_officer,
+        )
+    assert (first.seq, second.seq) == (1, 2)
+    stored = list(AuditEntry.objects.order_by("seq").values_list("seq", "operation"))
+    assert stored == [(0, "login"), (1, "disclose"), (2, "collect")]
+    assert LogState.objects.get().size == 3
+    assert set(AuditRef.objects.filter(entry=second).values_list("kind", "ref")) == {
+        ("subject", "person:4")
+    }
+    # the stored tree is the tree of the three entries, node for node
+    l0, l1, l2 = (
+        bytes(h) for h in AuditEntry.objects.order_by("seq").values_list("leaf_hash", flat=True)
+    )
+    # RFC 9162: MTH of three leaves = H(0x01 || MTH(l0, l1) || l2)
+    expected = merkle.hash_children(merkle.hash_children(l0, l1), l2)
+    assert store.tree_hash(3) == expected
+    assert verify_log().ok

@@ -411,13 +411,27 @@ def test_a_failure_in_any_step_leaves_nothing_half_written(
 def test_a_failing_audit_write_rolls_the_message_back(
     send: Callable[..., Message], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(**kwargs: Any) -> None:
-        raise RuntimeError("audit log unavailable")
+    """The second of the send's two entries fails: the first entry, the message and its
+    receipts all roll back with it."""
+    from firstline.audit import store
+    from firstline.audit.models import AuditEntry
 
-    monkeypatch.setattr(services, "record", broken)
+    real = store.insert_entry
+    calls: list[int] = []
+
+    def failing_second(values: dict[str, Any]) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("audit log unavailable")
+        return real(values)
+
+    before = AuditEntry.objects.count()
+    monkeypatch.setattr(store, "insert_entry", failing_second)
     with pytest.raises(RuntimeError):
         send(now=NOW)
+    assert len(calls) == 2
     assert Message.objects.count() == 0 and Receipt.objects.count() == 0
+    assert AuditEntry.objects.count() == before
 
 
 def test_message_fields_helper_is_valid() -> None:

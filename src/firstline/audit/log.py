@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -75,6 +76,19 @@ def _request_head() -> None:
     issue_tree_head.enqueue()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """What one entry says beyond who acted, when, and in which request (:func:`record_many`)."""
+
+    operation: str
+    object_type: str = ""
+    object_ids: Iterable[Any] = ()
+    subjects: Iterable[Any] = ()
+    recipients: Iterable[Any] = ()
+    justification: str = ""
+    outcome: str = "success"
+
+
 def record(
     *,
     actor: Any,
@@ -99,50 +113,73 @@ def record(
     taken, so writers queue and the log can neither fork nor reorder. The lock is held until
     the caller's transaction ends: keep audited transactions short.
     """
+    entry = Entry(operation, object_type, object_ids, subjects, recipients, justification, outcome)
+    return record_many([entry], actor=actor, request=request, now=now)[0]
+
+
+def record_many(
+    entries: Sequence[Entry],
+    *,
+    actor: Any,
+    request: HttpRequest | None = None,
+    now: dt.datetime | None = None,
+) -> list[AuditEntry]:
+    """Append several entries of one access (a message disclosed and the people in it
+    collected), in order, with consecutive sequence numbers: as :func:`record` for each, but
+    the log's state is locked, read and saved once."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the transaction of the access")
+    if not entries:
+        return []
     at = now or clock.now()
     actor_user, actor_org = _actor_fields(actor)
-    ids = [ref(i) for i in object_ids]
-    subject_ids = [subject_ref(s) for s in subjects]
-    recipient_ids = [ref(r) for r in recipients]
     request_id: str = getattr(request, "request_id", "") if request is not None else ""
     at_text = format_time(at)
+    alias = transaction.get_connection().alias
 
     state = store.lock_state()
-    seq = state.size
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "actor_user": actor_user,
-        "actor_organisation": actor_org,
-        "actor_node": settings.NODE_NAME,
-        "operation": str(operation),
-        "object_type": object_type,
-        "object_ids": ids,
-        "subjects": subject_ids,
-        "recipients": recipient_ids,
-        "justification": justification,
-        "request_id": request_id,
-        "outcome": outcome,
-    }
-    canonical = canonical_entry(at=at_text, **fields)
-    leaf = hashlib.sha256(merkle.LEAF_PREFIX + canonical).digest()
-    entry = AuditEntry(at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields)
-    entry.pk = store.insert_entry(
-        {**fields, "at": at, "canonical": entry.canonical, "leaf_hash": leaf}
-    )
-    entry._state.adding = False
-    entry._state.db = transaction.get_connection().alias
-    store.insert_refs(
-        [(entry.pk, RefKind.SUBJECT, s) for s in dict.fromkeys(subject_ids)]
-        + [(entry.pk, RefKind.RECIPIENT, r) for r in dict.fromkeys(recipient_ids)]
-    )
-    frontier = merkle.Frontier.from_bytes(seq, state.frontier)
-    store.insert_nodes(frontier.append(leaf))
-    state.size = seq + 1
+    frontier = merkle.Frontier.from_bytes(state.size, state.frontier)
+    written: list[AuditEntry] = []
+    refs: list[tuple[int, str, str]] = []
+    nodes: list[tuple[int, bytes]] = []
+    head_due = False
+    for spec in entries:
+        seq = frontier.size
+        subject_ids = [subject_ref(s) for s in spec.subjects]
+        recipient_ids = [ref(r) for r in spec.recipients]
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "actor_user": actor_user,
+            "actor_organisation": actor_org,
+            "actor_node": settings.NODE_NAME,
+            "operation": str(spec.operation),
+            "object_type": spec.object_type,
+            "object_ids": [ref(i) for i in spec.object_ids],
+            "subjects": subject_ids,
+            "recipients": recipient_ids,
+            "justification": spec.justification,
+            "request_id": request_id,
+            "outcome": spec.outcome,
+        }
+        canonical = canonical_entry(at=at_text, **fields)
+        leaf = hashlib.sha256(merkle.LEAF_PREFIX + canonical).digest()
+        entry = AuditEntry(at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields)
+        entry.pk = store.insert_entry(
+            {**fields, "at": at, "canonical": entry.canonical, "leaf_hash": leaf}
+        )
+        entry._state.adding = False
+        entry._state.db = alias
+        refs += [(entry.pk, RefKind.SUBJECT, s) for s in dict.fromkeys(subject_ids)]
+        refs += [(entry.pk, RefKind.RECIPIENT, r) for r in dict.fromkeys(recipient_ids)]
+        nodes += frontier.append(leaf)
+        head_due = head_due or _head_due(state.head_requested_at, seq, at)
+        written.append(entry)
+    store.insert_refs(refs)
+    store.insert_nodes(nodes)
+    state.size = frontier.size
     state.frontier = frontier.to_bytes()
-    if _head_due(state.head_requested_at, seq, at):
+    if head_due:
         state.head_requested_at = at
         transaction.on_commit(_request_head, robust=True)
     store.save_state(state)
-    return entry
+    return written

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from firstline import policy
 from firstline.accounts.models import User
-from firstline.audit.log import record
+from firstline.audit.log import Entry, record, record_many
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
@@ -592,28 +592,27 @@ def audit_send(
     now: dt.datetime,
 ) -> None:
     persons = [e for e in stored if e.is_person]
-    record(
-        actor=actor,
-        operation=Operation.DISCLOSE,
-        object_type="exchange.message",
-        object_ids=[message.uuid],
-        subjects=persons,
-        recipients=[o.key for o in draft.recipients],
-        justification=f"{draft.message_type} in {message.thread.reference}",
-        request=request,
-        now=now,
-    )
-    if stored:
-        record(
-            actor=actor,
-            operation=Operation.COLLECT,
-            object_type="exchange.entity",
-            object_ids=[e.pk for e in stored],
+    entries = [
+        Entry(
+            Operation.DISCLOSE,
+            "exchange.message",
+            object_ids=[message.uuid],
             subjects=persons,
-            justification=f"entities of message {message.uuid}",
-            request=request,
-            now=now,
+            recipients=[o.key for o in draft.recipients],
+            justification=f"{draft.message_type} in {message.thread.reference}",
         )
+    ]
+    if stored:
+        entries.append(
+            Entry(
+                Operation.COLLECT,
+                "exchange.entity",
+                object_ids=[e.pk for e in stored],
+                subjects=persons,
+                justification=f"entities of message {message.uuid}",
+            )
+        )
+    record_many(entries, actor=actor, request=request, now=now)
 
 
 def send_message(
