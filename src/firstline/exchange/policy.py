@@ -30,6 +30,17 @@ def _levels(actor: Any) -> list[str]:
     return [level for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)]
 
 
+def _not_red(actor: Any) -> Any:
+    """TLP:RED reaches only the users named on it (an API key is never a named user)."""
+    not_red: Any = ~Q(tlp=TLP.RED)
+    if isinstance(actor, User):
+        named = Exists(
+            Message.named_users.through.objects.filter(message_id=OuterRef("pk"), user_id=actor.pk)
+        )
+        not_red |= Q(named)
+    return not_red
+
+
 def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     org = getattr(actor, "organisation_id", None)
     if not org:
@@ -37,13 +48,26 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     # correlated EXISTS, not IN (list): checked only for the candidate rows, so a search or a
     # page of a large inbox does not first collect every message the organisation received
     received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
-    not_red: Any = ~Q(tlp=TLP.RED)
-    if isinstance(actor, User):
-        named = Exists(
-            Message.named_users.through.objects.filter(message_id=OuterRef("pk"), user_id=actor.pk)
-        )
-        not_red |= Q(named)  # TLP:RED: only the users named on it
-    return qs.filter(Q(sender_id=org) | Q(received) & not_red, classification__in=_levels(actor))
+    return qs.filter(
+        Q(sender_id=org) | Q(received) & _not_red(actor), classification__in=_levels(actor)
+    )
+
+
+def visible_received(actor: Any, receipts: QuerySet[Receipt]) -> QuerySet[Message]:
+    """The messages of ``receipts`` (the reader organisation's own) that ``actor`` may see:
+    exactly ``visible_to(actor, Message)`` restricted to them, written without the policy's
+    OR around the receipt test. PostgreSQL otherwise hashes every receipt the organisation
+    ever had before it reads the first row of an inbox page (10 ms at 33,000); this way it
+    walks the messages newest first and probes one receipt each."""
+    org = getattr(actor, "organisation_id", None)
+    if not org or not policy.can_see_rows(actor, Message):
+        return Message.objects.none()
+    mine = receipts.filter(organisation_id=org, message_id=OuterRef("pk"))
+    return Message.objects.filter(
+        Exists(mine),
+        Q(sender_id=org) | _not_red(actor),  # received, so the recipient side's RED rule
+        classification__in=_levels(actor),
+    )
 
 
 def visibility_key(actor: Any) -> tuple[Any, ...]:

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange.models import Entity, EntityStatus, Message, Receipt
-from firstline.exchange.policy import visibility_key
+from firstline.exchange.policy import visibility_key, visible_received
 
 FOLDERS = ("inbox", "sent", "overdue")
 
@@ -23,17 +23,15 @@ FOLDERS = ("inbox", "sent", "overdue")
 def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
     """The visible messages of ``folder`` for ``actor``'s organisation, newest first."""
     org = getattr(actor, "organisation_id", None) or 0
-    visible = Message.objects.visible_to(actor)
     if folder == "sent":
-        return visible.filter(sender_id=org)
-    received = Receipt.objects.filter(organisation_id=org)
+        return Message.objects.visible_to(actor).filter(sender_id=org)
     if folder == "inbox":
         # a correlated EXISTS, not IN (every message ever received): the database walks the
         # messages newest first on their (sent_at, id) index and stops after one page
-        return visible.filter(Exists(received.filter(message_id=OuterRef("pk"))))
+        return visible_received(actor, Receipt.objects.all())
     if folder == "overdue":
-        late = received.filter(due_at__lt=now, replied_at__isnull=True)
-        return visible.filter(pk__in=late.values("message_id")).order_by("sent_at", "id")
+        late = Receipt.objects.filter(due_at__lt=now, replied_at__isnull=True)
+        return visible_received(actor, late).order_by("sent_at", "id")
     raise Problem.field("folder", f"must be one of {', '.join(FOLDERS)}")
 
 
