@@ -71,10 +71,11 @@ def visible_received(actor: Any, receipts: QuerySet[Receipt]) -> QuerySet[Messag
 
 
 def visibility_key(actor: Any) -> tuple[Any, ...]:
-    """Every fact about ``actor`` that ``policy.visible_to(actor, Message)`` reads: two actors
-    with equal keys get the same SQL, so a query compiled for one may run for the other
-    (``queries.folder_page`` keeps the folders' first pages compiled under this key). Whatever
-    ``visible_messages`` or the policy door come to read from the actor must be added here;
+    """Every fact about ``actor`` that ``policy.visible_to(actor, Message)`` and
+    ``visible_received`` read: two actors with equal keys get the same SQL, so a query compiled
+    for one may run for the other (``queries.folder_page`` keeps the folders' first pages
+    compiled under this key). Whatever ``visible_messages``, ``visible_received`` or the policy
+    door come to read from the actor must be added here;
     ``tests/exchange/test_folders.py`` checks the key against freshly compiled queries."""
     return (
         type(actor),
