@@ -7,7 +7,7 @@ export FIRSTLINE_MODE ?= demo
 
 .PHONY: run test install lint typecheck bench clean ci messages
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml src/firstline/audit/_native.c
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

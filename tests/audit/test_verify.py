@@ -6,24 +6,24 @@ Tampering is done with raw SQL, as an operator or intruder with database access 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from firstline.audit import heads, merkle
 from firstline.audit.canonical import canonical_entry, format_time
-from firstline.audit.models import AuditEntry
+from firstline.audit.models import WRITTEN_COLUMNS, AuditEntry
 from firstline.audit.verify import verify_log
 
 SIZE = 40
-KINDS = ["column", "json", "canonical", "rewrite", "delete", "insert", "swap", "swap_rewrite"]
+# (the other columns are generated from the canonical form: they cannot be written at all)
+KINDS = ["canonical", "rewrite", "delete", "insert", "swap", "swap_rewrite"]
 
 
 def sql(statement: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
@@ -50,13 +50,8 @@ def forged(seq: int, justification: str, at: dt.datetime) -> dict[str, object]:
 
 
 def insert_row(row: dict[str, object]) -> None:
-    columns = list(row)
-    values = [
-        json.dumps(v) if isinstance(v, list)
-        else connection.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime)
-        else v
-        for v in row.values()
-    ]  # fmt: skip
+    columns = list(WRITTEN_COLUMNS)  # the database generates the rest from the canonical form
+    values = [row[c] for c in columns]
     marks = ", ".join(["%s"] * len(columns))
     statement = f"INSERT INTO audit_auditentry ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
     sql(statement, values)
@@ -74,11 +69,7 @@ def rewrite(seq: int, new_seq: int, justification: str) -> None:
 
 
 def tamper(kind: str, p: int, q: int) -> None:
-    if kind == "column":
-        sql("UPDATE audit_auditentry SET justification = %s WHERE seq = %s", ["nothing to see", p])
-    elif kind == "json":
-        sql("UPDATE audit_auditentry SET object_ids = %s WHERE seq = %s", ["[7, {}]", p])
-    elif kind == "canonical":
+    if kind == "canonical":
         sql(
             "UPDATE audit_auditentry SET canonical = REPLACE(canonical, '\"case ', '\"Case ') "
             "WHERE seq = %s",
@@ -123,6 +114,27 @@ def test_a_sound_log_verifies(sound_log: None) -> None:
     assert (report.entries, report.heads) == (SIZE, 2)
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("justification", "nothing to see"), ("operation", "collect"), ("object_ids", "[]")],
+)
+def test_an_entrys_columns_cannot_be_written_apart_from_its_canonical_form(
+    sound_log: None, column: str, value: str
+) -> None:
+    # they are the database's reading of the canonical form, which the leaf hash covers
+    with pytest.raises(DatabaseError), transaction.atomic():
+        sql(f"UPDATE audit_auditentry SET {column} = %s WHERE seq = 3", [value])  # noqa: S608
+    assert verify_log().ok
+
+
+def test_an_entry_numbered_below_zero_is_caught(sound_log: None) -> None:
+    row = forged(5, "slipped in where no chunk looks", dt.datetime.now(dt.UTC))
+    insert_row({**row, "seq": -5})
+    report = verify_log()
+    assert not report.ok
+    assert "numbered -5" in report.problem
+
+
 def test_an_empty_log_verifies(db: None) -> None:
     heads.sign_tree_head()
     assert verify_log().ok
@@ -140,7 +152,7 @@ def test_any_single_tampered_entry_is_caught_and_named(
     p = data.draw(st.integers(0, SIZE - 1), label="position")
     q = data.draw(st.integers(p + 1, SIZE - 1), label="other") if p < SIZE - 1 else p
     if kind.startswith("swap") and p == q:
-        kind = "column"
+        kind = "canonical"
     with transaction.atomic():
         tamper(kind, p, q)
         report = verify_log(chunk=chunk)
@@ -192,7 +204,10 @@ def test_the_command_exits_non_zero_naming_the_entry(sound_log: None) -> None:
     out = StringIO()
     call_command("audit", "verify", stdout=out)
     assert f"{SIZE} entries, 2 signed tree heads" in out.getvalue()
-    sql("UPDATE audit_auditentry SET operation = 'collect' WHERE seq = 17")
+    sql(
+        "UPDATE audit_auditentry SET canonical = REPLACE(canonical, '\"consult\"', '\"collect\"') "
+        "WHERE seq = 17"
+    )
     with pytest.raises(CommandError, match="entry 17 was altered") as failure:
         call_command("audit", "verify")
     assert failure.value.returncode == 1

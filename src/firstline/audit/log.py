@@ -164,9 +164,7 @@ def record_many(
         canonical = canonical_entry(at=at_text, **fields)
         leaf = hashlib.sha256(merkle.LEAF_PREFIX + canonical).digest()
         entry = AuditEntry(at=at, canonical=canonical.decode("utf-8"), leaf_hash=leaf, **fields)
-        entry.pk = store.insert_entry(
-            {**fields, "at": at, "canonical": entry.canonical, "leaf_hash": leaf}
-        )
+        entry.pk = store.insert_entry({"seq": seq, "canonical": entry.canonical, "leaf_hash": leaf})
         entry._state.adding = False
         entry._state.db = alias
         refs += [(entry.pk, RefKind.SUBJECT, s) for s in dict.fromkeys(subject_ids)]

@@ -10,7 +10,7 @@ from typing import Any
 from django.db import connection
 
 from firstline.audit import merkle
-from firstline.audit.models import ENTRY_COLUMNS, AuditEntry, AuditNode, AuditRef, LogState
+from firstline.audit.models import WRITTEN_COLUMNS, AuditEntry, AuditNode, AuditRef, LogState
 
 
 def fetch_nodes(ids: Iterable[int]) -> dict[int, bytes]:
@@ -95,22 +95,13 @@ def save_state(state: State) -> None:
         )
 
 
-_JSON_COLUMNS = {"object_ids", "subjects", "recipients"}
-
-
 def insert_entry(values: dict[str, Any]) -> int:
-    """Insert one entry row; its primary key."""
-    params = []
-    for column in ENTRY_COLUMNS:
-        value = values[column]
-        if column in _JSON_COLUMNS:
-            value = connection.ops.adapt_json_value(value, None)
-        elif column == "at":
-            value = connection.ops.adapt_datetimefield_value(value)
-        params.append(value)
+    """Insert one entry row (only what is written: the database computes the other columns
+    from the canonical form); its primary key."""
+    params = [values[column] for column in WRITTEN_COLUMNS]
     sql = (
-        f"INSERT INTO {_q(AuditEntry)} ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})"
+        f"INSERT INTO {_q(AuditEntry)} ({', '.join(WRITTEN_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(WRITTEN_COLUMNS))})"
     )
     with connection.cursor() as cursor:
         if connection.features.can_return_columns_from_insert:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from argparse import ArgumentParser
 from typing import Any
 
@@ -70,6 +71,7 @@ class Command(BaseCommand):
 
     def verify(self, chunk: int) -> None:
         total = store.log_size()
+        started = time.perf_counter()
         with tqdm(
             total=total,
             unit="entries",
@@ -78,11 +80,15 @@ class Command(BaseCommand):
             file=sys.stderr,
         ) as bar:
             report = verify_log(chunk=chunk, progress=bar.update)
+        seconds = time.perf_counter() - started
+        for note in report.notes:
+            self.stderr.write(f"note: {note}")
         if not report.ok:
             raise CommandError(f"audit log verification FAILED: {report.problem}")
         self.stdout.write(
             f"audit log verified: {report.entries} entries, {report.heads} signed tree heads "
-            f"(keys: {', '.join(sorted(report.keys)) or 'none'})"
+            f"(keys: {', '.join(sorted(report.keys)) or 'none'}) in {seconds:.2f} s "
+            f"({report.entries / max(seconds, 1e-9):,.0f} entries/s)"
         )
 
     def keygen(self) -> None:
