@@ -110,7 +110,7 @@ class CanonicalColumn(models.GeneratedField):
         kwargs["db_persist"] = True  # replaced by the property below
         super().__init__(*args, **kwargs)
 
-    @property  # type: ignore[override]
+    @property
     def db_persist(self) -> bool:
         return bool(connection.vendor != "sqlite")
 

@@ -21,7 +21,7 @@ import json
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -635,7 +635,7 @@ class _Verifier:
         self.report.entries = start + count
         return True
 
-    def chunks(self, size: int, native: bool) -> Iterator[tuple[int, _Chunk | None]]:
+    def chunks(self, size: int, native: bool) -> Generator[tuple[int, _Chunk | None]]:
         """(start, the chunk checked in bulk, or None in doubt) for start = 0, size, 2 size...
 
         Natively, the chunks are checked ahead, one thread per core (the C code releases the
