@@ -57,12 +57,12 @@ WRITTEN_COLUMNS = ("seq", "canonical", "leaf_hash")
 class FromCanonical(models.Func):
     """A value read out of the entry's canonical JSON by the database itself.
 
-    Every column of an entry but ``seq``, ``canonical`` and ``leaf_hash`` is generated from
-    the canonical form (``GENERATED ALWAYS AS ...``, see ``CanonicalColumn``): it cannot be written, so it cannot
-    disagree with what the leaf hash covers, and ``audit verify`` need not compare them row by
-    row (it checks the definitions instead, see ``verify.check_schema``). ``kind`` is "text"
-    (a JSON string), "list" (a JSON array, as JSON) or "time" (the ``at`` string as the
-    backend's own timestamp).
+    Every column of an entry but ``seq``, ``canonical`` and ``leaf_hash`` is generated from the
+    canonical form (``GENERATED ALWAYS AS ...``, see ``CanonicalColumn``): it cannot be
+    written, so it cannot disagree with what the leaf hash covers. On SQLite ``audit verify``
+    checks the columns' definitions instead of comparing every row (see
+    ``verify.generated_columns_as_defined``). ``kind`` is "text" (a JSON string), "list" (a
+    JSON array, as JSON) or "time" (the ``at`` string as the backend's own timestamp).
     """
 
     def __init__(self, *path: str, kind: str = "text", output_field: models.Field[Any, Any]):
