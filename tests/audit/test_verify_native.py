@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.audit.test_verify import KINDS, SIZE, sql, tamper
 
-from firstline.audit import heads, merkle, verify
+from firstline.audit import bulk, heads, merkle, verify
 from firstline.audit.models import AuditEntry
 
 pytestmark = [
@@ -59,7 +59,7 @@ def committed_log(write_log: Callable[..., list[AuditEntry]]) -> Iterator[Callab
 
 
 def test_the_native_path_is_built() -> None:
-    assert verify._native is not None, (
+    assert bulk._native is not None, (
         "firstline.audit._native is not built: `make install` builds it (gcc, the Python "
         "headers, sqlite3.h and OpenSSL's headers are needed); verify is several times slower"
     )
@@ -73,27 +73,27 @@ def test_a_sound_log_is_checked_natively_chunk_by_chunk(
     assert report.ok, report.problem
     assert report.entries == SIZE and report.heads >= 2  # (commits may sign more heads)
     chunks = -(-SIZE // chunk)
-    assert report.paths == {"native": chunks, "sql": 0, "exact": 0}
+    assert report.paths == {"native": chunks, "postgres": 0, "sql": 0, "exact": 0}
 
 
 @pytest.mark.parametrize("size", [1, 2, 8, 16, 64])
 def test_the_native_path_computes_what_the_python_path_computes(
     committed_log: Callable[[], None], size: int
 ) -> None:
-    database = verify._native_database()
+    database = bulk._native_database()
     assert database is not None
-    statements = verify._native_statements()
-    fast_sql = verify._fast_entries_sql()
+    statements = bulk._native_statements()
+    fast_sql = bulk._fast_entries_sql()
     for start in range(0, SIZE + size, size):
-        native = verify._native_chunk(database, start, size, statements)
-        python = verify._sql_chunk(fast_sql, start, size)
+        native = bulk._native_chunk(database, start, size, statements)
+        python = bulk._sql_chunk(fast_sql, start, size)
         assert native is not None and python is not None, start
         assert (native.count, native.levels, native.extra) == (
             python.count,
             python.levels,
             python.extra,
         )
-    whole = verify._native_chunk(database, 0, 64, statements)
+    whole = bulk._native_chunk(database, 0, 64, statements)
     assert whole is not None and whole.count == SIZE
     tree = merkle.MemoryTree([e.canonical.encode() for e in AuditEntry.objects.order_by("seq")])
     assert whole.node(0, 5, 0) == tree.root(32)  # the perfect subtree of the first 32
@@ -183,7 +183,7 @@ def test_a_column_redefined_behind_the_models_back_is_noticed(
     redefine(original, forged)
     try:
         assert AuditEntry.objects.get(seq=0).justification == "nothing to see"
-        assert not verify.generated_columns_as_defined()
+        assert not bulk.generated_columns_as_defined()
         report = verify.verify_log()
         assert report.paths["native"] == 0
         assert any("no longer generates" in note for note in report.notes)
@@ -191,5 +191,5 @@ def test_a_column_redefined_behind_the_models_back_is_noticed(
         assert "differs in justification" in report.problem
     finally:
         redefine(forged, original)
-    assert verify.generated_columns_as_defined()
+    assert bulk.generated_columns_as_defined()
     assert verify.verify_log().ok

@@ -61,7 +61,7 @@ class FromCanonical(models.Func):
     canonical form (``GENERATED ALWAYS AS ...``, see ``CanonicalColumn``): it cannot be
     written, so it cannot disagree with what the leaf hash covers. On SQLite ``audit verify``
     checks the columns' definitions instead of comparing every row (see
-    ``verify.generated_columns_as_defined``). ``kind`` is "text" (a JSON string), "list" (a
+    ``bulk.generated_columns_as_defined``). ``kind`` is "text" (a JSON string), "list" (a
     JSON array, as JSON) or "time" (the ``at`` string as the backend's own timestamp).
     """
 

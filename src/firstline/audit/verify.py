@@ -22,19 +22,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
-from collections import deque
-from collections.abc import Callable, Generator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from hashlib import sha256
-from operator import methodcaller
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection
 
-from firstline.audit import heads, merkle
+from firstline.audit import bulk, heads, merkle
+from firstline.audit.bulk import Chunk, table
 from firstline.audit.canonical import TIME_FORMAT, canonical_entry, entry_body, format_time
 from firstline.audit.models import (
     ENTRY_COLUMNS,
@@ -45,11 +40,6 @@ from firstline.audit.models import (
     RefKind,
     TreeHead,
 )
-
-try:  # the native fast path (C, built at install where a compiler is found; see _native.c)
-    from firstline.audit import _native
-except ImportError:  # pragma: no cover - the Python fast path checks the same, more slowly
-    _native = None  # type: ignore[assignment]
 
 CHUNK = 1 << 14  # entries per chunk; verify rounds it down to a power of two
 _COLUMNS = ("id", *ENTRY_COLUMNS)
@@ -70,8 +60,11 @@ class Report:
     keys: set[str] = field(default_factory=set)
     problem: str = ""
     first_bad_seq: int | None = None
-    # chunks checked by each path: "native" (C), "sql" (SQL and Python), "exact" (row by row)
-    paths: dict[str, int] = field(default_factory=lambda: {"native": 0, "sql": 0, "exact": 0})
+    # chunks checked by each path (see ``bulk``): "native" (C, SQLite), "postgres", "sql" (SQL
+    # and Python), "exact" (row by row)
+    paths: dict[str, int] = field(
+        default_factory=lambda: {"native": 0, "postgres": 0, "sql": 0, "exact": 0}
+    )
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -107,16 +100,12 @@ def _json_list(value: Any) -> Any:
     return parsed if end == len(value) else json.loads(value)
 
 
-def _table(model: Any) -> str:
-    return str(connection.ops.quote_name(model._meta.db_table))
-
-
 def _entries_select() -> str:
     """SELECT every column of ``_COLUMNS`` FROM the entries (the native path reads the same)."""
     names = [connection.ops.quote_name(c) for c in _COLUMNS]
     if connection.vendor == "sqlite":  # the stored text; Django's converter costs more
         names[_COLUMNS.index("at")] = "CAST(at AS TEXT)"
-    return f"SELECT {', '.join(names)} FROM {_table(AuditEntry)}"  # noqa: S608
+    return f"SELECT {', '.join(names)} FROM {table(AuditEntry)}"  # noqa: S608
 
 
 def _exact_rows(first: int, end: int | None = None) -> list[tuple[Any, ...]]:
@@ -135,7 +124,7 @@ def _exact_rows(first: int, end: int | None = None) -> list[tuple[Any, ...]]:
 
 
 def _nodes_between(first_id: int, end_id: int) -> dict[int, bytes]:
-    sql = f"SELECT id, hash FROM {_table(AuditNode)} WHERE id >= %s AND id < %s"  # noqa: S608
+    sql = f"SELECT id, hash FROM {table(AuditNode)} WHERE id >= %s AND id < %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [first_id, end_id])
         return {node: bytes(value) for node, value in cursor.fetchall()}
@@ -146,7 +135,7 @@ def _refs_for(entry_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
     if not entry_ids:
         return found
     sql = (
-        f"SELECT entry_id, kind, ref FROM {_table(AuditRef)} "  # noqa: S608
+        f"SELECT entry_id, kind, ref FROM {table(AuditRef)} "  # noqa: S608
         "WHERE entry_id >= %s AND entry_id <= %s"
     )
     with connection.cursor() as cursor:
@@ -155,249 +144,6 @@ def _refs_for(entry_ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
             subjects, recipients = found.setdefault(entry_id, (set(), set()))
             (subjects if kind == RefKind.SUBJECT else recipients).add(value)
     return found
-
-
-# --- the fast path ----------------------------------------------------------------------------
-# A million entries through the exact per-row checks above take tens of seconds. So verify
-# reads the log in aligned chunks of a power of two and first checks each chunk at C speed:
-# the columns against the canonical form and the subject index against the columns in SQL (one
-# flag per row), the leaf hashes, every perfect subtree inside the chunk and every stored node
-# level by level with ``map`` and one comparison of the joined bytes. A chunk that passes is
-# sound by the same checks; at the first doubt the chunk goes through the exact per-row path,
-# which finds and names the problem exactly as before (or finds none: a false alarm, such as a
-# non-ASCII id that the JSON columns store escaped, only costs time).
-
-_digest = methodcaller("digest")
-_leaf_input = merkle.LEAF_PREFIX.__add__
-_node_input = merkle.NODE_PREFIX.__add__
-
-# Might the row's columns or index disagree with its canonical form? (True when in doubt.)
-# SQLite rebuilds the canonical form from the columns exactly as ``canonical_entry`` does:
-# json_quote escapes what RFC 8785 escapes (the quote, the backslash, control characters as
-# \b \t \n \f \r or lower-case \u00xx) and leaves the rest as UTF-8; json() gives the lists
-# as stored, minified (an id that the column stores escaped only sends the row to the exact
-# path). The index must hold each of the entry's subjects and recipients once, as ``record``
-# writes them (compared in the index's own order). ``%%`` is a literal ``%`` for Django's cursor.
-_SQLITE_AT = (
-    "CASE WHEN instr(e.at, ' ') = 11 THEN substr(e.at, 1, 10) || 'T' || substr(e.at, 12) "
-    "|| CASE WHEN instr(substr(e.at, 12), '.') THEN '' ELSE '.000000' END || 'Z' END"
-)
-_SQLITE_DOUBT = """(printf('{"actor":{"node":%%s,"organisation":%%s,"user":%%s},"at":%%s,\
-"justification":%%s,"object":{"ids":%%s,"type":%%s},"operation":%%s,"outcome":%%s,\
-"recipients":%%s,"request_id":%%s,"seq":%%d,"subjects":%%s}',
-        json_quote(e.actor_node), json_quote(e.actor_organisation), json_quote(e.actor_user),
-        json_quote({at}), json_quote(e.justification), json(e.object_ids),
-        json_quote(e.object_type), json_quote(e.operation), json_quote(e.outcome),
-        json(e.recipients), json_quote(e.request_id), e.seq, json(e.subjects))
-    IS NOT e.canonical
-    OR (SELECT json_group_array(json_array(kind, ref)) FROM (
-        SELECT r.kind, r.ref FROM {ref} r WHERE r.entry_id = e.id ORDER BY r.kind, r.ref))
-    IS NOT (SELECT json_group_array(json_array(k, v)) FROM (SELECT DISTINCT k, v FROM (
-        SELECT 'subject' AS k, j.value AS v FROM json_each(e.subjects) j
-        UNION ALL SELECT 'recipient', j.value FROM json_each(e.recipients) j) ORDER BY k, v)))"""
-
-# PostgreSQL compares the values (jsonb decodes); the serialisation itself is fixed by the leaf
-# hash, which the tree and the signed heads hold.
-_POSTGRES_DOUBT = """(
-    (j.c -> 'seq') IS DISTINCT FROM to_jsonb(e.seq)
-    OR (j.c -> 'at') IS DISTINCT FROM to_jsonb(
-        to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
-    OR (j.c -> 'actor' -> 'user') IS DISTINCT FROM to_jsonb(e.actor_user)
-    OR (j.c -> 'actor' -> 'organisation') IS DISTINCT FROM to_jsonb(e.actor_organisation)
-    OR (j.c -> 'actor' -> 'node') IS DISTINCT FROM to_jsonb(e.actor_node)
-    OR (j.c -> 'operation') IS DISTINCT FROM to_jsonb(e.operation)
-    OR (j.c -> 'object' -> 'type') IS DISTINCT FROM to_jsonb(e.object_type)
-    OR (j.c -> 'justification') IS DISTINCT FROM to_jsonb(e.justification)
-    OR (j.c -> 'request_id') IS DISTINCT FROM to_jsonb(e.request_id)
-    OR (j.c -> 'outcome') IS DISTINCT FROM to_jsonb(e.outcome)
-    OR (j.c -> 'object' -> 'ids') IS DISTINCT FROM e.object_ids
-    OR (j.c -> 'subjects') IS DISTINCT FROM e.subjects
-    OR (j.c -> 'recipients') IS DISTINCT FROM e.recipients
-    OR EXISTS (SELECT 1 FROM {ref} r WHERE r.entry_id = e.id AND NOT (CASE
-        WHEN r.kind = 'subject' THEN e.subjects ELSE e.recipients END)
-        @> jsonb_build_array(r.ref))
-    OR EXISTS (SELECT 1 FROM jsonb_array_elements(e.subjects) v WHERE NOT EXISTS (
-        SELECT 1 FROM {ref} r WHERE r.entry_id = e.id AND r.kind = 'subject'
-            AND to_jsonb(r.ref) = v.value))
-    OR (e.recipients <> '[]'::jsonb AND EXISTS (SELECT 1 FROM jsonb_array_elements(e.recipients) v
-        WHERE NOT EXISTS (SELECT 1 FROM {ref} r WHERE r.entry_id = e.id
-            AND r.kind <> 'subject' AND to_jsonb(r.ref) = v.value)))
-)"""
-
-
-def _fast_entries_sql() -> str:
-    entry, ref = _table(AuditEntry), _table(AuditRef)
-    if connection.vendor == "postgresql":
-        return (
-            f"SELECT e.seq, convert_to(e.canonical, 'UTF8'), e.leaf_hash, "  # noqa: S608
-            f"{_POSTGRES_DOUBT.replace('{ref}', ref)} FROM {entry} e "
-            "CROSS JOIN LATERAL (SELECT e.canonical::jsonb AS c) j "
-            "WHERE e.seq >= %s AND e.seq < %s ORDER BY e.seq, e.id"
-        )
-    return (
-        f"SELECT e.seq, CAST(e.canonical AS BLOB), e.leaf_hash, "  # noqa: S608
-        f"{_SQLITE_DOUBT.replace('{at}', _SQLITE_AT).replace('{ref}', ref)} FROM {entry} e "
-        "WHERE e.seq >= %s AND e.seq < %s ORDER BY e.seq, e.id"
-    )
-
-
-def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]] | None:
-    """The rows, or None where the database refuses (say, text that is not JSON at all)."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    except DatabaseError:
-        return None
-
-
-def _levels(leaves: list[bytes]) -> list[list[bytes]]:
-    """The hashes of every perfect subtree inside a run of leaves, level by level, at C speed."""
-    levels = [leaves]
-    level = leaves
-    while len(level) > 1:
-        joined = b"".join(level)
-        end = len(level) // 2 * 64
-        pairs = map(joined.__getitem__, map(slice, range(0, end, 64), range(64, end + 64, 64)))
-        level = list(map(_digest, map(sha256, map(_node_input, pairs))))
-        levels.append(level)
-    return levels
-
-
-def _stored_nodes_match(
-    start: int, count: int, levels: list[list[bytes]], rows: list[tuple[Any, ...]]
-) -> dict[int, bytes] | None:
-    """None unless the stored nodes among leaves [start, start + count) are the recomputed
-    ones; then those the chunk does not complete (the one between this chunk and the next),
-    which wait in ``pending`` as on the exact path."""
-    base = 2 * start
-    if count & (count - 1) == 0:  # a whole aligned chunk: every id but the last is inside
-        inside = 2 * count - 1
-        ids, hashes = zip(*rows, strict=True) if rows else ((), ())
-        if ids[:inside] != tuple(range(base, base + inside)):
-            return None
-        for level, computed in enumerate(levels):
-            step = 2 << level
-            stored = hashes[(1 << level) - 1 : inside : step]
-            if b"".join(stored) != b"".join(computed):
-                return None
-        return {node: bytes(value) for node, value in rows[inside:]}
-    expected = {
-        base + (index << (level + 1)) + (1 << level) - 1: value
-        for level, computed in enumerate(levels)
-        for index, value in enumerate(computed)
-    }
-    found = dict(rows)
-    if any(bytes(found.get(node, b"")) != value for node, value in expected.items()):
-        return None
-    return {node: bytes(found[node]) for node in found.keys() - expected.keys()}
-
-
-@dataclass(frozen=True)
-class _Chunk:
-    """Entries [start, start + count) checked in bulk: sound, with their subtree hashes."""
-
-    via: str  # "native" or "sql"
-    count: int  # 0: no entry in the range
-    levels: list[bytes]  # level L: the hashes of the chunk's perfect subtrees of 2**L leaves
-    extra: dict[int, bytes]  # stored nodes in the range that no subtree inside accounts for
-
-    def node(self, start: int, level: int, index: int) -> bytes:
-        at = (index - (start >> level)) * merkle.HASH_SIZE
-        return self.levels[level][at : at + merkle.HASH_SIZE]
-
-
-def _sql_chunk(sql: str, start: int, size: int) -> _Chunk | None:
-    """The chunk checked by ``_fast_entries_sql`` and hashed with ``map``; None in doubt."""
-    rows = _query(sql, [start, start + size])
-    if rows is None:
-        return None
-    if not rows:
-        return _Chunk("sql", 0, [], {})
-    count = len(rows)
-    seqs, blobs, stored_leaves, doubts = zip(*rows, strict=True)
-    if seqs != tuple(range(start, start + count)) or any(doubts):
-        return None
-    leaves = list(map(_digest, map(sha256, map(_leaf_input, blobs))))
-    if b"".join(leaves) != b"".join(stored_leaves):
-        return None
-    levels = _levels(leaves)
-    nodes = _query(
-        f"SELECT id, hash FROM {_table(AuditNode)} WHERE id >= %s AND id < %s ORDER BY id",  # noqa: S608
-        [2 * start, 2 * (start + count)],
-    )
-    extra = None if nodes is None else _stored_nodes_match(start, count, levels, nodes)
-    if extra is None:
-        return None
-    return _Chunk("sql", count, [b"".join(level) for level in levels], extra)
-
-
-# --- the native fast path ---------------------------------------------------------------------
-# On SQLite, ``_native.check_chunk`` (C) does what ``_sql_chunk`` does, from its own read-only
-# connection and without the GIL, so chunks are checked on every core. It only sees what is
-# committed: inside a transaction (the tests' own, say) verify keeps to the Python paths.
-
-
-def _native_database() -> str | None:
-    """The database the native path may open, or None where it does not apply."""
-    if _native is None or connection.vendor != "sqlite" or connection.in_atomic_block:
-        return None
-    return str(connection.settings_dict["NAME"])  # a path, or the tests' shared-memory URI
-
-
-def generated_columns_as_defined() -> bool:
-    """Does the database still generate every entry column from the canonical form exactly as
-    the model defines it? (SQLite keeps each table's definition as text.) The native path
-    reads only the canonical form and relies on this; the other paths compare the values."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
-            [AuditEntry._meta.db_table],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    editor = connection.schema_editor()  # not entered: it only writes column definitions
-    for entry_field in AuditEntry._meta.concrete_fields:
-        if entry_field.generated:
-            definition, _ = editor.column_sql(AuditEntry, entry_field)
-            if f"{editor.quote_name(entry_field.column)} {definition}" not in row[0]:
-                return False
-    return True
-
-
-def _native_statements() -> tuple[str, str, str, tuple[str, str]]:
-    """The SQL the native path runs (in SQLite's ``?`` style), with the index's kind values."""
-    entry = _table(AuditEntry)
-    return (
-        # in id order from the id of entry ``start`` (read in table order, not through the
-        # index of seq): in a sound log the ids follow the seqs, and any row that does not
-        # is a doubt; seq is unique, and check_end finds rows numbered below zero
-        f"SELECT id, seq, canonical, leaf_hash FROM {entry} WHERE id >= "  # noqa: S608
-        f"(SELECT id FROM {entry} WHERE seq = ?1) ORDER BY id LIMIT ?2 - ?1",
-        f"SELECT entry_id, kind, ref FROM {_table(AuditRef)} "  # noqa: S608
-        "WHERE entry_id >= ? AND entry_id <= ? ORDER BY entry_id, kind, ref",
-        f"SELECT id, hash FROM {_table(AuditNode)} WHERE id >= ? AND id < ? ORDER BY id",  # noqa: S608
-        (RefKind.SUBJECT.value, RefKind.RECIPIENT.value),
-    )
-
-
-_readers = threading.local()  # each worker thread's own read-only connection
-
-
-def _native_chunk(
-    database: str, start: int, size: int, statements: tuple[str, str, str, tuple[str, str]]
-) -> _Chunk | None:
-    if getattr(_readers, "database", None) != database:
-        _readers.reader = _native.connect(database)
-        _readers.database = database
-    entries, refs, nodes, kinds = statements
-    result = _native.check_chunk(_readers.reader, start, size, entries, refs, nodes, kinds)
-    if result is None:
-        return None
-    levels, extra = result
-    count = len(levels[0]) // merkle.HASH_SIZE if levels else 0
-    return _Chunk("native", count, levels, dict(extra))
 
 
 def _differing_fields(stored: bytes, derived: dict[str, Any]) -> str:
@@ -606,7 +352,7 @@ class _Verifier:
             raise Tampered("the log state's record of the tree's right edge was altered", None)
 
     # -- the fast path ----------------------------------------------------------------------
-    def try_fast(self, start: int, chunk: _Chunk) -> bool:
+    def try_fast(self, start: int, chunk: Chunk) -> bool:
         """Join a chunk checked in bulk to the tree; False (nothing changed) when in doubt."""
         count = chunk.count
         frontier = self.frontier
@@ -639,48 +385,10 @@ class _Verifier:
         self.report.entries = start + count
         return True
 
-    def chunks(self, size: int, native: bool) -> Generator[tuple[int, _Chunk | None]]:
-        """(start, the chunk checked in bulk, or None in doubt) for start = 0, size, 2 size...
-
-        Natively, the chunks are checked ahead, one thread per core (the C code releases the
-        GIL), at most two per thread in flight; a native doubt gets a second opinion from SQL.
-        """
-        sql = _fast_entries_sql()
-        database = _native_database() if native else None
-        if database is not None and not generated_columns_as_defined():
-            self.report.notes.append(
-                "the entries table no longer generates its columns from the canonical form as "
-                "defined: the columns were compared with it row by row"
-            )
-            database = None
-        if database is None:
-            start = 0
-            while True:
-                yield start, _sql_chunk(sql, start, size)
-                start += size
-        statements = _native_statements()
-        workers = max(1, min(4, os.cpu_count() or 1))
-        with ThreadPoolExecutor(workers, thread_name_prefix="audit-verify") as pool:
-            window: deque[tuple[int, Future[_Chunk | None]]] = deque()
-            ahead = 0
-            try:
-                while True:
-                    while len(window) < 2 * workers:
-                        window.append(
-                            (ahead, pool.submit(_native_chunk, database, ahead, size, statements))
-                        )
-                        ahead += size
-                    start, future = window.popleft()
-                    chunk = future.result()
-                    yield start, chunk if chunk is not None else _sql_chunk(sql, start, size)
-            finally:
-                for _, pending in window:
-                    pending.cancel()
-
     def check_entries(self, native: bool) -> None:
         """Every entry, in aligned chunks: in bulk where sound, else row by row."""
         size = 1 << (max(self.chunk, 1).bit_length() - 1)  # chunks line up with subtrees
-        chunks = self.chunks(size, native)
+        chunks = bulk.chunks(size, native, self.report.notes)
         try:
             for start, chunk in chunks:
                 if chunk is not None and self.try_fast(start, chunk):
