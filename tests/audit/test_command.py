@@ -59,6 +59,10 @@ def test_out_of_range_arguments_are_refused_saying_why(
         run("prove", "7")
     with pytest.raises(CommandError, match="holds 3 entries"):
         run("consistency", "1", "8")
+    with pytest.raises(CommandError, match="leaf_index: must not be negative, not -1"):
+        run("prove", "-1")
+    with pytest.raises(CommandError, match="first: must not be negative"):
+        run("consistency", "-2", "3")
 
 
 def test_sign_if_due_signs_only_a_grown_log(write_log: Callable[..., list[AuditEntry]]) -> None:

@@ -108,3 +108,65 @@ def run_checks(setup: Callable[[], None], errors: list[BaseException]) -> None:
         errors.append(exc)
     finally:
         connections.close_all()
+
+
+def verify_while_writing(setup: Callable[[], None]) -> tuple[list[BaseException], list[str], int]:
+    """Verify the log again and again while the writers append to it; (errors, the problems
+    verify reported, how many runs the log grew during)."""
+    from firstline.audit import store
+
+    errors: list[BaseException] = []
+    problems: list[str] = []
+    grew = 0
+    done = threading.Event()
+
+    def verifier() -> None:
+        nonlocal grew
+        try:
+            setup()
+            while not done.is_set():
+                before = store.log_size()
+                report = verify_log(chunk=4)
+                if not report.ok:
+                    problems.append(report.problem)
+                grew += store.log_size() > before
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=verifier)
+    thread.start()
+    try:
+        errors += run_writers(setup)
+    finally:
+        done.set()
+        thread.join()
+    return errors, problems, grew
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_on_a_node_taking_traffic_raises_no_false_alarm(tmp_path: Path) -> None:
+    # every read writes an entry, so a node verifies its log while it grows: entries, nodes and
+    # heads appended after verify began are not tampering
+    setup: Callable[[], None] = lambda: None  # noqa: E731
+    if connection.vendor == "sqlite":  # (on disk, as a node runs: see the test above)
+        target = tmp_path / "log.sqlite3"
+        connection.ensure_connection()
+        copy = sqlite3.connect(target)
+        connection.connection.backup(copy)
+        copy.close()
+        on_disk = {**connection.settings_dict, "NAME": str(target)}
+        wrapper = type(connections["default"])
+
+        def setup() -> None:
+            connections["default"] = wrapper(on_disk, "default")
+
+    errors, problems, grew = verify_while_writing(setup)
+    assert not errors, errors
+    assert not problems, problems
+    assert grew > 0, "no verify ran while the log grew: the test proved nothing"
+    checker = threading.Thread(target=lambda: run_checks(setup, errors))
+    checker.start()
+    checker.join()
+    assert not errors, errors

@@ -94,3 +94,33 @@ def test_the_documented_verifier_checks_a_downloaded_proof(
         proof["inclusion_path"],
         base64.b64decode(head["root_hash"]),
     )
+
+
+def test_the_documented_verifier_checks_what_the_commands_print(
+    write_log: Callable[..., list[AuditEntry]],
+) -> None:
+    # `firstline audit prove` and `consistency` are what an auditor given shell access runs;
+    # every first size is tried, powers of two included (the proof then starts at the root)
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def run(*args: str) -> dict[str, Any]:
+        out = StringIO()
+        call_command("audit", *args, stdout=out)
+        return dict(json.loads(out.getvalue()))
+
+    v = doc_verifier()
+    entries = write_log(37)
+    head = run("sign")
+    root = base64.b64decode(head["root_hash"])
+    for first in range(1, 37):
+        proof = run("consistency", str(first), "37")
+        first_root = base64.b64decode(proof["first_hash"])
+        assert v["verify_consistency"](first, 37, first_root, root, proof["consistency_path"])
+        assert not v["verify_consistency"](first, 37, root, first_root, proof["consistency_path"])
+    for index in (0, 8, 31, 36):
+        proof = run("prove", str(index))
+        leaf = v["leaf_hash"](entries[index].canonical)
+        assert v["verify_inclusion"](leaf, index, 37, proof["inclusion_path"], root)

@@ -159,13 +159,21 @@ def test_a_changed_index_of_subjects_is_caught_natively(committed_log: Callable[
         committed_log()
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "'nothing to see'",
+        # the model's definition kept in a comment, where a search of the text would find it
+        "'nothing to see' /* json_extract(\"canonical\", '$.justification') */",
+        "'nothing to see' -- json_extract(\"canonical\", '$.justification')\n",
+    ],
+)
 def test_a_column_redefined_behind_the_models_back_is_noticed(
-    committed_log: Callable[[], None],
+    committed_log: Callable[[], None], forged: str
 ) -> None:
     # an intruder rewrites the table's definition so that a column no longer reads the
     # canonical form: the native path, which trusts the definitions, stands aside
     original = "json_extract(\"canonical\", '$.justification')"
-    forged = "'nothing to see'"
 
     def redefine(old: str, new: str) -> None:
         with connection.cursor() as cursor:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
@@ -254,7 +255,61 @@ def generated_columns_as_defined() -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    return all(definition in row[0] for definition in _column_definitions())
+    stored = _sqlite_columns(row[0])
+    for definition in _column_definitions():
+        expected = _sqlite_columns(f"({definition})")
+        if (
+            stored is None
+            or expected is None
+            or any(stored.get(k) != v for k, v in expected.items())
+        ):
+            return False
+    return True
+
+
+_SQL_TOKEN = re.compile(
+    r"""(?P<skip>\s+|--[^\n]*|/\*.*?(?:\*/|\Z))
+    |(?P<text>'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+    |(?P<word>[A-Za-z0-9_$.]+)
+    |(?P<other>.)""",
+    re.S | re.X,
+)
+
+
+def _sqlite_columns(sql: str) -> dict[str, tuple[str, ...]] | None:
+    """Each column's definition in a CREATE TABLE statement (from its first parenthesis), as
+    SQLite reads it: comments and spacing dropped, words in lower case, quoted text kept as
+    written; None when it does not parse so. (Comparing text for text, an intruder could keep
+    the model's definition inside a comment and define the column otherwise.)"""
+    tokens: list[str] = []
+    for match in _SQL_TOKEN.finditer(sql):
+        if match["skip"] is None:
+            tokens.append(match["word"].lower() if match["word"] else match[0])
+    if "(" not in tokens:
+        return None
+    columns: dict[str, tuple[str, ...]] = {}
+    item: list[str] = []
+    depth = 0
+    for piece in tokens[tokens.index("(") :]:
+        if piece == "(":
+            depth += 1
+            if depth == 1:
+                continue
+        elif piece == ")":
+            depth -= 1
+        if depth == 0 or (depth == 1 and piece == ","):
+            if not item:
+                return None
+            name = item[0].strip('"`[]').lower() if item[0][0] in '"`[' else item[0]
+            if name in columns:
+                return None
+            columns[name] = tuple(item[1:])
+            item = []
+            if depth == 0:
+                return columns
+            continue
+        item.append(piece)
+    return None
 
 
 def _column_definitions(
@@ -322,15 +377,20 @@ _readers = threading.local()  # each worker thread's own read-only connection
 def _native_chunk(
     database: str, start: int, size: int, statements: tuple[str, str, str, tuple[str, str]]
 ) -> Chunk | None:
+    """Entries [start, start + size) checked by the C code, which reads an aligned power of
+    two: where that holds more entries (appended since verify began), a doubt."""
     if getattr(_readers, "database", None) != database:
         _readers.reader = _native.connect(database)
         _readers.database = database
     entries, refs, nodes, kinds = statements
-    result = _native.check_chunk(_readers.reader, start, size, entries, refs, nodes, kinds)
+    span = 1 << (size - 1).bit_length()  # start is a multiple of the chunk size, so of span
+    result = _native.check_chunk(_readers.reader, start, span, entries, refs, nodes, kinds)
     if result is None:
         return None
     levels, extra = result
     count = len(levels[0]) // merkle.HASH_SIZE if levels else 0
+    if count > size:
+        return None
     return Chunk("native", count, levels, dict(extra))
 
 
@@ -385,8 +445,11 @@ def _postgres_chunk(start: int, size: int) -> Chunk | None:
 # --- chunk after chunk ------------------------------------------------------------------------
 
 
-def chunks(size: int, native: bool, notes: list[str]) -> Generator[tuple[int, Chunk | None]]:
-    """(start, the chunk checked in bulk, or None in doubt) for start = 0, size, 2 size...
+def chunks(
+    size: int, native: bool, notes: list[str], *, end: int
+) -> Generator[tuple[int, Chunk | None]]:
+    """(start, the chunk of entries [start, min(start + size, end)) checked in bulk, or None
+    in doubt) for start = 0, size, 2 size... below ``end``.
 
     Natively, or on PostgreSQL outside a transaction, the chunks are checked ahead, one
     thread per core (the C code releases the GIL; a PostgreSQL thread waits for its own
@@ -397,7 +460,7 @@ def chunks(size: int, native: bool, notes: list[str]) -> Generator[tuple[int, Ch
     sql = _fast_entries_sql()
     database = _native_database() if native else None
     postgres = connection.vendor == "postgresql"
-    task: Callable[[int], Chunk | None] | None = None
+    task: Callable[[int, int], Chunk | None] | None = None
     if database is not None or postgres:
         if not generated_columns_as_defined():
             notes.append(
@@ -405,23 +468,21 @@ def chunks(size: int, native: bool, notes: list[str]) -> Generator[tuple[int, Ch
                 "as defined: the columns were compared with it row by row"
             )
         elif database is not None:
-            task = functools.partial(
-                _native_chunk, database, size=size, statements=_native_statements()
-            )
+            task = functools.partial(_native_chunk, database, statements=_native_statements())
         else:
-            task = functools.partial(_postgres_chunk, size=size)
+            task = _postgres_chunk
     # inside a transaction only this connection sees what it wrote: one chunk at a time here
     if task is None or connection.in_atomic_block:
-        start = 0
-        while True:
-            chunk = task(start) if task is not None else None
-            yield start, chunk if chunk is not None else _sql_chunk(sql, start, size)
-            start += size
-    yield from _ahead(task, size, sql)
+        for start in range(0, end, size):
+            count = min(size, end - start)
+            chunk = task(start, count) if task is not None else None
+            yield start, chunk if chunk is not None else _sql_chunk(sql, start, count)
+        return
+    yield from _ahead(task, size, sql, end)
 
 
 def _ahead(
-    task: Callable[[int], Chunk | None], size: int, sql: str
+    task: Callable[[int, int], Chunk | None], size: int, sql: str, end: int
 ) -> Generator[tuple[int, Chunk | None]]:
     """``task`` run on the chunks ahead of the one asked for, on every core."""
     workers = max(1, min(4, os.cpu_count() or 1))
@@ -433,20 +494,21 @@ def _ahead(
         with lock:
             if own not in opened:
                 opened.append(own)
-        return task(start)
+        return task(start, min(size, end - start))
 
     try:
         with ThreadPoolExecutor(workers, thread_name_prefix="audit-verify") as pool:
             window: deque[tuple[int, Future[Chunk | None]]] = deque()
             ahead = 0
             try:
-                while True:
-                    while len(window) < 2 * workers:
+                while window or ahead < end:
+                    while len(window) < 2 * workers and ahead < end:
                         window.append((ahead, pool.submit(run, ahead)))
                         ahead += size
                     start, future = window.popleft()
                     chunk = future.result()
-                    yield start, chunk if chunk is not None else _sql_chunk(sql, start, size)
+                    count = min(size, end - start)
+                    yield start, chunk if chunk is not None else _sql_chunk(sql, start, count)
             finally:
                 for _, pending in window:
                     pending.cancel()

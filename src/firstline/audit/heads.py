@@ -71,9 +71,11 @@ def sign_tree_head(*, now: dt.datetime | None = None, only_if_grown: bool = Fals
     """
     at = now or clock.now()
     with transaction.atomic():
-        _register_current_key(at)
-        # the same lock as writers: the head states exactly the entries committed before it
-        state, _ = LogState.objects.select_for_update().get_or_create(id=1)
+        # the same lock as writers: the head states exactly the entries committed before it,
+        # and two nodes' processes signing their first head do not both register the key
+        LogState.objects.select_for_update().get_or_create(id=1)
+        _register_current_key(at)  # may append a key-change entry, under the lock
+        state = LogState.objects.select_for_update().get(id=1)
         previous = latest()
         if only_if_grown and previous is not None and previous.tree_size >= state.size:
             return previous

@@ -29,6 +29,8 @@ def parse_size(value: str | None, field: str) -> int | None:
 def _require(value: int | None, field: str) -> int:
     if value is None:
         raise Problem.field(field, "is required")
+    if value < 0:  # (the API parses whole numbers; the commands take any integer)
+        raise Problem.field(field, f"must not be negative, not {value}")
     return value
 
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.db.models import Max, Q
 
 from firstline.audit import bulk, heads, merkle
 from firstline.audit.bulk import Chunk, table
@@ -165,6 +167,38 @@ def _node_label(node: int) -> str:
     )
 
 
+class _Heads:
+    """The signed heads of at most ``limit`` entries, by size, read a page at a time as the
+    scan reaches them (a node signs a head every few minutes: a year holds ~100,000)."""
+
+    PAGE = 1000
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buffer: deque[TreeHead] = deque()
+        self.after: tuple[int, int] = (-1, 0)  # (tree_size, id) of the last head read
+        self.exhausted = False
+
+    def at(self, offset: int) -> TreeHead | None:
+        """The head ``offset`` places ahead of the next one, or None past the last."""
+        while len(self.buffer) <= offset and not self.exhausted:
+            size, pk = self.after
+            page = list(
+                TreeHead.objects.filter(tree_size__lte=self.limit)
+                .filter(Q(tree_size__gt=size) | Q(tree_size=size, id__gt=pk))
+                .order_by("tree_size", "id")[: self.PAGE]
+            )
+            self.buffer.extend(page)
+            self.exhausted = len(page) < self.PAGE
+            if page:
+                self.after = (page[-1].tree_size, page[-1].pk)
+        return self.buffer[offset] if offset < len(self.buffer) else None
+
+    def advance(self, count: int = 1) -> None:
+        for _ in range(count):
+            self.buffer.popleft()
+
+
 class _Verifier:
     def __init__(self, chunk: int, progress: Callable[[int], object] | None) -> None:
         self.chunk = chunk
@@ -173,14 +207,17 @@ class _Verifier:
         self.frontier = merkle.Frontier()
         self.pending: dict[int, bytes] = {}  # stored nodes fetched but not yet recomputed
         self.fetched_to = 0  # node ids below this were fetched
-        self.heads = list(TreeHead.objects.order_by("tree_size", "id"))
-        self.next_head = 0
+        # the log as it stood when verify began: the entries below ``size`` are committed and
+        # never change, whatever writers append while verify runs (see ``check_end``)
+        self.state = LogState.objects.filter(id=1).first()
+        self.size = self.state.size if self.state is not None else 0
+        self.heads = _Heads(self.size)
 
     # -- tree heads -------------------------------------------------------------------------
     def check_signatures(self) -> None:
         keys: dict[str, Any] = {}
         previous: TreeHead | None = None
-        for head in TreeHead.objects.order_by("id"):
+        for head in TreeHead.objects.order_by("id").iterator(chunk_size=2000):
             if head.key_id not in keys:
                 keys[head.key_id] = heads.public_key_for(head.key_id)
             if keys[head.key_id] is None:
@@ -202,8 +239,7 @@ class _Verifier:
 
     def check_heads_at(self, size: int) -> None:
         root = None
-        while self.next_head < len(self.heads) and self.heads[self.next_head].tree_size == size:
-            head = self.heads[self.next_head]
+        while (head := self.heads.at(0)) is not None and head.tree_size == size:
             root = root or self.frontier.root()
             if bytes(head.root_hash) != root:
                 raise Tampered(
@@ -211,14 +247,14 @@ class _Verifier:
                     f"an entry before {size} was rewritten together with the stored tree",
                     seq=None,
                 )
-            self.next_head += 1
+            self.heads.advance()
 
     def check_consistency(self) -> None:
         """Each head is consistent with the previous one, by an RFC 9162 proof from storage."""
         from firstline.audit import store
 
         previous: TreeHead | None = None
-        for head in TreeHead.objects.order_by("id"):
+        for head in TreeHead.objects.order_by("id").iterator(chunk_size=2000):
             if previous is not None and 0 < previous.tree_size < head.tree_size:
                 proof = store.consistency_proof(previous.tree_size, head.tree_size)
                 if not merkle.verify_consistency(
@@ -318,37 +354,55 @@ class _Verifier:
         self.report.entries = expected
 
     def check_end(self) -> None:
+        """What lies beyond the entries checked: nothing but what writers appended since.
+
+        Verify checked the log as it stood when it began (``self.size`` entries). On a node
+        that takes traffic, entries, nodes and heads are appended meanwhile, each in the same
+        transaction as the log state that counts them: so what is read here first is counted
+        by the log state read after it, unless it was put there behind the log's back.
+        """
         count = self.frontier.size
-        state = LogState.objects.filter(id=1).first()
-        size = state.size if state is not None else 0
-        if count < size:
+        if count < self.size:
             raise Tampered(
-                f"entry {count} is missing (deleted): the log state records {size} entries, "
-                f"{count} are stored",
+                f"entry {count} is missing (deleted): the log state records {self.size} "
+                f"entries, {count} are stored",
                 count,
             )
-        if count > size:
+        self.fetch_nodes_for(count)
+        last_seq = AuditEntry.objects.aggregate(last=Max("seq"))["last"]
+        last_head = TreeHead.objects.aggregate(last=Max("tree_size"))["last"]
+        unchecked = sorted(self.pending) + list(
+            AuditNode.objects.filter(id__gte=self.fetched_to).values_list("id", flat=True)
+        )
+        state = LogState.objects.filter(id=1).first()
+        now = state.size if state is not None else 0
+        if now < self.size:
             raise Tampered(
-                f"entry {size} was inserted: the log state records only {size} entries", size
+                f"the log state went back from {self.size} to {now} entries while verify ran: "
+                "the log was rolled back",
+                now,
+            )
+        if last_seq is not None and last_seq >= now:
+            raise Tampered(
+                f"entry {now} was inserted: the log state records only {now} entries", now
             )
         stray = (
             AuditEntry.objects.filter(seq__lt=0).order_by("seq").values_list("seq", flat=True)[:1]
         )
         for seq in stray:  # no chunk reads below 0
             raise Tampered(f"an entry numbered {seq} lies outside the log (it was inserted)")
-        for head in self.heads[self.next_head :]:
+        if last_head is not None and last_head > now:
             raise Tampered(
-                f"tree head #{head.pk} covers {head.tree_size} entries but only {count} are "
-                f"stored: entry {count} onwards was deleted",
-                count,
+                f"a tree head covers {last_head} entries but only {now} are stored: entry "
+                f"{now} onwards was deleted",
+                now,
             )
-        self.fetch_nodes_for(count)
-        extra = sorted(self.pending) or list(
-            AuditNode.objects.filter(id__gte=self.fetched_to).values_list("id", flat=True)[:1]
-        )
-        if extra:
-            raise Tampered(f"stored {_node_label(extra[0])} lies beyond the last entry", count)
-        if state is not None and bytes(state.frontier) != self.frontier.to_bytes():
+        # a stored node that no entry checked completes must be one an entry appended since did
+        for node_id in unchecked:
+            level, index = merkle.node_position(node_id)
+            if (index + 1) << level > now:
+                raise Tampered(f"stored {_node_label(node_id)} lies beyond the last entry", count)
+        if self.state is not None and bytes(self.state.frontier) != self.frontier.to_bytes():
             raise Tampered("the log state's record of the tree's right edge was altered", None)
 
     # -- the fast path ----------------------------------------------------------------------
@@ -366,21 +420,19 @@ class _Verifier:
             above.extend(after.append_perfect(level, node(start, level, index))[1:])
         if any(self.pending.get(node_id) != value for node_id, value in above):
             return False
-        heads = self.heads
-        checked = self.next_head
-        while checked < len(heads) and heads[checked].tree_size <= start + count:
-            size = heads[checked].tree_size
+        checked = 0
+        while (head := self.heads.at(checked)) is not None and head.tree_size <= start + count:
             edge = frontier.copy()
-            for level, index in merkle.perfect_pieces(start, size):
+            for level, index in merkle.perfect_pieces(start, head.tree_size):
                 edge.append_perfect(level, node(start, level, index))
-            if bytes(heads[checked].root_hash) != edge.root():
+            if bytes(head.root_hash) != edge.root():
                 return False
             checked += 1
         for node_id, _ in above:
             del self.pending[node_id]
         self.pending.update(chunk.extra)
         self.frontier = after
-        self.next_head = checked
+        self.heads.advance(checked)
         self.fetched_to = 2 * (start + count)
         self.report.entries = start + count
         return True
@@ -388,7 +440,7 @@ class _Verifier:
     def check_entries(self, native: bool) -> None:
         """Every entry, in aligned chunks: in bulk where sound, else row by row."""
         size = 1 << (max(self.chunk, 1).bit_length() - 1)  # chunks line up with subtrees
-        chunks = bulk.chunks(size, native, self.report.notes)
+        chunks = bulk.chunks(size, native, self.report.notes, end=self.size)
         try:
             for start, chunk in chunks:
                 if chunk is not None and self.try_fast(start, chunk):
@@ -397,7 +449,8 @@ class _Verifier:
                 else:
                     # the exact path names what is wrong; an empty range may hide entries beyond
                     empty = chunk is not None and chunk.count == 0
-                    exact = _exact_rows(start) if empty else _exact_rows(start, start + size)
+                    end = min(start + size, self.size)
+                    exact = _exact_rows(start) if empty else _exact_rows(start, end)
                     if not exact:
                         return
                     self.check_rows(exact)

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             total=total,
             unit="entries",
             unit_scale=True,
-            disable=not sys.stdout.isatty(),
+            disable=not sys.stderr.isatty(),  # where it draws
             file=sys.stderr,
         ) as bar:
             report = verify_log(chunk=chunk, progress=bar.update)
