@@ -402,11 +402,15 @@ def run(quick: bool) -> str:
     samples = 300 if quick else 1000
     lines = ["## Audit log (RFC 9162 Merkle tree)", ""]
 
-    fill_seconds = fill(n, heads_every=max(1, n // 10))
+    from django.conf import settings
+
+    # a head every AUDIT_STH_EVERY_ENTRIES entries, as a node signs them by default
+    fill_seconds = fill(n, heads_every=settings.AUDIT_STH_EVERY_ENTRIES)
     lines.append(
         f"Dataset: {n:,} entries (~{_avg_entry_bytes():.0f} bytes of canonical JSON each) with "
         f"their subject index and {_node_count():,} stored subtree hashes, bulk-inserted into "
-        f"SQLite in {fill_seconds:.0f} s; 11 signed tree heads."
+        f"SQLite in {fill_seconds:.0f} s; {_head_count():,} signed tree heads (one every "
+        f"{settings.AUDIT_STH_EVERY_ENTRIES:,} entries, the default)."
     )
     lines.append("")
     rows: list[tuple[str, str, str, str]] = []
@@ -589,6 +593,12 @@ def _avg_entry_bytes() -> float:
         return float(cursor.fetchone()[0] or 0)
 
 
+def _head_count() -> int:
+    from firstline.audit.models import TreeHead
+
+    return TreeHead.objects.count()
+
+
 def _node_count() -> int:
     from firstline.audit.models import AuditNode
 
@@ -612,8 +622,10 @@ def _postgres_setup() -> None:
 
 def _postgres_verify_main(n: int) -> None:
     """Fill PostgreSQL with ``n`` entries, run ``firstline audit verify`` on it, print JSON."""
+    from django.conf import settings
+
     _postgres_setup()
-    fill_seconds = fill(n, heads_every=max(1, n // 10))
+    fill_seconds = fill(n, heads_every=settings.AUDIT_STH_EVERY_ENTRIES)
     wall, rss, output = _run_measured(["audit", "verify"])
     verified = re.search(r"audit log verified: (\d+) entries.* in ([\d.]+) s", output)
     assert verified, output

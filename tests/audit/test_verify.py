@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from firstline.audit import heads, merkle
 from firstline.audit.canonical import canonical_entry, format_time
-from firstline.audit.models import WRITTEN_COLUMNS, AuditEntry
+from firstline.audit.models import WRITTEN_COLUMNS, AuditEntry, TreeHead
 from firstline.audit.verify import verify_log
 
 SIZE = 40
@@ -291,3 +291,31 @@ def test_any_single_tampered_tree_node_is_caught_and_named(
         state = "altered" if action == "alter" else "missing"
         assert f"tree node (level {level}, index {index})" in report.problem
         assert state in report.problem
+
+
+def test_a_head_signed_while_verify_ran_is_checked_by_a_consistency_proof(
+    write_log: Callable[..., list[AuditEntry]],
+) -> None:
+    # heads of the entries verify checked are matched against the recomputed tree; a head
+    # signed since (over entries appended since) must still be consistent with those before
+    from firstline.audit import keys
+    from firstline.audit import verify as verify_module
+
+    write_log(20)
+    heads.sign_tree_head()
+    verifier = verify_module._Verifier(verify_module.CHUNK, None)  # the log of 20 as it began
+    write_log(10)
+    timestamp = int(dt.datetime.now(dt.UTC).timestamp() * 1000) + 1000
+    forged_root = bytes(32)
+    TreeHead.objects.create(
+        tree_size=30,
+        root_hash=forged_root,
+        timestamp=timestamp,
+        signature=keys.private_key().sign(heads.signed_payload(30, forged_root, timestamp)),
+        key_id=keys.key_id(),
+    )
+    report = verifier.run(native=False)
+    assert not report.ok
+    assert "are not consistent" in report.problem
+    heads.sign_tree_head()  # a sound head after it changes nothing: the forged one stays
+    assert not verify_log().ok
