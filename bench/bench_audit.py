@@ -186,27 +186,25 @@ def append_rates(single: int, batches: int, batch: int) -> dict[str, float]:
 
 def _postgres_append(single: int, batches: int, batch: int) -> dict[str, float] | str:
     """Run the append benchmark in a subprocess connected to PostgreSQL."""
+    return _on_postgres(["--postgres-append", str(single), str(batches), str(batch)], 900)
+
+
+def _on_postgres(args: list[str], timeout: int) -> dict[str, float] | str:
+    """``python -m bench.bench_audit ARGS`` connected to PostgreSQL: the JSON it prints last,
+    or why it could not run."""
     try:
         url = postgres_url("firstline_bench_audit")
     except (OSError, subprocess.SubprocessError) as exc:
         return f"PostgreSQL not reachable: {exc}"
     env = {**os.environ, "FIRSTLINE_DATABASE_URL": url, "FIRSTLINE_MODE": "test"}
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench.bench_audit",
-            "--postgres-append",
-            str(single),
-            str(batches),
-            str(batch),
-        ],
+        [sys.executable, "-m", "bench.bench_audit", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
-        timeout=900,
+        timeout=timeout,
     )
     if result.returncode != 0:
         return "failed: " + (result.stderr.strip().splitlines() or ["?"])[-1]
@@ -645,23 +643,7 @@ def _postgres_verify_main(n: int) -> None:
 
 def _postgres_verify(n: int) -> dict[str, float] | str:
     """``_postgres_verify_main`` in a subprocess connected to PostgreSQL."""
-    try:
-        url = postgres_url("firstline_bench_audit")
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"PostgreSQL not reachable: {exc}"
-    env = {**os.environ, "FIRSTLINE_DATABASE_URL": url, "FIRSTLINE_MODE": "test"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_audit", "--postgres-verify", str(n)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=1800,
-    )
-    if result.returncode != 0:
-        return "failed: " + (result.stderr.strip().splitlines() or ["?"])[-1]
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return _on_postgres(["--postgres-verify", str(n)], 1800)
 
 
 if __name__ == "__main__":

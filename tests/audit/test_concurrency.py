@@ -79,25 +79,32 @@ def test_parallel_writers_on_postgresql_keep_one_gapless_log() -> None:
 def test_parallel_writers_on_sqlite_keep_one_gapless_log(tmp_path: Path) -> None:
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite variant")
-    # The test database lives in memory with a shared cache, where SQLite fails lock conflicts
-    # at once instead of waiting; a node runs on a file, so the writers get a copy on disk.
-    target = tmp_path / "log.sqlite3"
-    connection.ensure_connection()
-    copy = sqlite3.connect(target)
-    connection.connection.backup(copy)
-    copy.close()
-    on_disk = {**connection.settings_dict, "NAME": str(target)}
-    wrapper = type(connections["default"])
-
-    def use_file() -> None:
-        connections["default"] = wrapper(on_disk, "default")
-
+    use_file = on_disk(tmp_path)
     errors = run_writers(use_file)
     assert not errors, errors
     checker = threading.Thread(target=lambda: run_checks(use_file, errors))
     checker.start()
     checker.join()
     assert not errors, errors
+
+
+def on_disk(tmp_path: Path) -> Callable[[], None]:
+    """A copy of the SQLite test database on disk, and the setup that makes a thread use it.
+
+    The test database lives in memory with a shared cache, where SQLite fails lock conflicts
+    at once instead of waiting; a node runs on a file, so the threads get a copy on disk."""
+    target = tmp_path / "log.sqlite3"
+    connection.ensure_connection()
+    copy = sqlite3.connect(target)
+    connection.connection.backup(copy)
+    copy.close()
+    settings = {**connection.settings_dict, "NAME": str(target)}
+    wrapper = type(connections["default"])
+
+    def use_file() -> None:
+        connections["default"] = wrapper(settings, "default")
+
+    return use_file
 
 
 def run_checks(setup: Callable[[], None], errors: list[BaseException]) -> None:
@@ -149,19 +156,7 @@ def verify_while_writing(setup: Callable[[], None]) -> tuple[list[BaseException]
 def test_verify_on_a_node_taking_traffic_raises_no_false_alarm(tmp_path: Path) -> None:
     # every read writes an entry, so a node verifies its log while it grows: entries, nodes and
     # heads appended after verify began are not tampering
-    setup: Callable[[], None] = lambda: None  # noqa: E731
-    if connection.vendor == "sqlite":  # (on disk, as a node runs: see the test above)
-        target = tmp_path / "log.sqlite3"
-        connection.ensure_connection()
-        copy = sqlite3.connect(target)
-        connection.connection.backup(copy)
-        copy.close()
-        on_disk = {**connection.settings_dict, "NAME": str(target)}
-        wrapper = type(connections["default"])
-
-        def setup() -> None:
-            connections["default"] = wrapper(on_disk, "default")
-
+    setup = on_disk(tmp_path) if connection.vendor == "sqlite" else lambda: None
     errors, problems, grew = verify_while_writing(setup)
     assert not errors, errors
     assert not problems, problems
