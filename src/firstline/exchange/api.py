@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from ninja import Field, Router, Schema, Status
@@ -23,7 +23,14 @@ from firstline.core import clock
 from firstline.directory.models import Organisation
 from firstline.exchange import attachments, deadlines, followup, keys, services
 from firstline.exchange.models import Entity, ForwardRequest, Message, Thread
-from firstline.exchange.queries import annotate_for, box, content_hidden, shown_entities
+from firstline.exchange.queries import (
+    annotate_for,
+    box,
+    content_hidden,
+    envelope_problem,
+    recalled_problem,
+    shown_entities,
+)
 from firstline.exchange.search import Filters, search_messages
 
 router = Router(tags=["exchange"])
@@ -113,7 +120,10 @@ class MessageSummary(Schema):
     @staticmethod
     def resolve_overdue(obj: Message) -> bool:
         return deadlines.is_overdue(
-            getattr(obj, "my_due_at", None), getattr(obj, "my_replied_at", None), clock.now()
+            getattr(obj, "my_due_at", None),
+            getattr(obj, "my_replied_at", None),
+            clock.now(),
+            recalled_at=obj.recalled_at,
         )
 
 
@@ -209,7 +219,10 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
         "due_at": getattr(message, "my_due_at", None),
         "read_at": getattr(message, "my_read_at", None),
         "overdue": deadlines.is_overdue(
-            getattr(message, "my_due_at", None), getattr(message, "my_replied_at", None), now
+            getattr(message, "my_due_at", None),
+            getattr(message, "my_replied_at", None),
+            now,
+            recalled_at=message.recalled_at,
         ),
         "recipients": [r.organisation.key for r in message.receipts.all()],
         "body": "" if content_hidden(message, actor) else message.body,
@@ -241,7 +254,9 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
                 "read_at": r.read_at,
                 "replied_at": r.replied_at,
                 "due_at": r.due_at,
-                "overdue": deadlines.is_overdue(r.due_at, r.replied_at, now),
+                "overdue": deadlines.is_overdue(
+                    r.due_at, r.replied_at, now, recalled_at=message.recalled_at
+                ),
             }
             for r in receipts
         ],
@@ -297,8 +312,17 @@ def get_message(request: HttpRequest, message_id: uuid.UUID) -> Any:
 
 @router.get("/messages/{message_id}/envelope")
 def get_envelope(request: HttpRequest, message_id: uuid.UUID) -> JsonResponse:
-    """The JWE (general JSON serialisation) exactly as sealed: verify it with any JOSE library."""
-    message = policy.get_visible_or_404(request.auth, Message, uuid=message_id)  # type: ignore[attr-defined]
+    """The JWE (general JSON serialisation) exactly as sealed: verify it with any JOSE library.
+
+    Withheld from recipients (410) once the message is recalled or an entity in it restricted:
+    the envelope holds all of it (``queries.envelope_problem``)."""
+    actor = request.auth  # type: ignore[attr-defined]
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("forwarded_from"), uuid=message_id
+    )
+    problem = envelope_problem(message, actor)
+    if problem is not None:
+        raise problem
     return JsonResponse(message.envelope, content_type="application/jose+json")
 
 
@@ -415,7 +439,8 @@ def decide(request: HttpRequest, request_id: int, payload: DecisionIn) -> Any:
 
 @router.post("/messages/{message_id}/recall", response=MessageSummary)
 def recall(request: HttpRequest, message_id: uuid.UUID, payload: RecallIn) -> Any:
-    """The sender withdraws a message (LED Art. 7(3)); every recipient is notified."""
+    """The sender withdraws a message (LED Art. 7(3)), and every copy forwarded from it; every
+    recipient is notified, and pending H2 requests to forward it are refused."""
     actor = request.auth  # type: ignore[attr-defined]
     message = policy.get_visible_or_404(
         actor, Message.objects.select_related("thread", "sender"), uuid=message_id
@@ -506,9 +531,11 @@ def download(
 ) -> StreamingHttpResponse:
     """The decrypted file, streamed; the download is logged as a consultation."""
     actor = request.auth  # type: ignore[attr-defined]
-    message = policy.get_visible_or_404(actor, Message, uuid=message_id)
+    message = policy.get_visible_or_404(
+        actor, Message.objects.select_related("forwarded_from"), uuid=message_id
+    )
     if content_hidden(message, actor):
-        raise Http404
+        raise recalled_problem()  # the files went with the content (LED Art. 7(3))
     attachment = get_object_or_404(message.attachments.all(), uuid=attachment_id)
     attachments.log_download(actor, attachment, request)
     response = StreamingHttpResponse(

@@ -29,5 +29,14 @@ def due_at(received: dt.datetime, urgency: str, tz_name: str | None = None) -> d
     return (local + dt.timedelta(days=limit.days)).astimezone(dt.UTC)
 
 
-def is_overdue(due: dt.datetime | None, replied: dt.datetime | None, now: dt.datetime) -> bool:
-    return due is not None and replied is None and now > due
+def is_overdue(
+    due: dt.datetime | None,
+    replied: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    recalled_at: dt.datetime | None,
+) -> bool:
+    """Past ``due`` and unanswered. A recalled request is no longer awaited, so never overdue
+    (``recalled_at`` has no default: the overdue folder and digest drop recalled requests,
+    and every flag must agree with them; see ``queries.overdue_receipts``)."""
+    return due is not None and replied is None and recalled_at is None and now > due

@@ -7,12 +7,21 @@
   ciphertext), under the forwarded message's markings; their disclosure is logged.
 - Recall and correction (LED Art. 7(3)): the sender marks a message or one entity as incorrect
   or unlawfully transmitted; the item is restricted (or corrected), every recipient is notified
-  by a signed notification in the same thread, and all of it is logged.
+  by a signed notification in the same thread, and all of it is logged. The same reaches every
+  copy forwarded from the message (and from those copies), whose recipients are told by the
+  organisation that forwarded it to them; pending H2 requests to forward a recalled message
+  are refused.
+
+Locks: a forward locks the message it passes on, and a recall locks the message before its
+pending requests, so a forward or an approval running beside a recall either finishes first
+(and its copy is then recalled with the rest) or finds the message recalled and releases
+nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +44,7 @@ from firstline.exchange.models import (
     ForwardStatus,
     Message,
 )
+from firstline.exchange.queries import content_hidden
 from firstline.exchange.search import index_message
 from firstline.exchange.services import actor_label, send_message
 
@@ -73,6 +83,25 @@ def entity_input(entity: Entity) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _locked_recalled_at(message: Message) -> dt.datetime | None:
+    """Lock ``message`` for the rest of the transaction and read its ``recalled_at`` then.
+
+    Read under the lock, not from the instance in hand: a recall committed a moment ago must
+    count, and one running now is waited for."""
+    return (
+        Message.objects.select_for_update()
+        .filter(pk=message.pk)
+        .values_list("recalled_at", flat=True)
+        .get()
+    )
+
+
+def _lock_unrecalled(message: Message) -> None:
+    """Lock ``message`` for the rest of the transaction; refuse it (409) if it was recalled."""
+    if _locked_recalled_at(message) is not None:
+        raise Problem.field("message", "was recalled by its sender", status=409)
+
+
 def _forward_now(
     actor: Any,
     message: Message,
@@ -87,6 +116,7 @@ def _forward_now(
     ]
     body = message.body if not note else f"{note}\n\n---\n{message.body}"
     with transaction.atomic():
+        _lock_unrecalled(message)
         # the files go with the message: rows of the forwarder, bound by send_message below
         files = attachments.forward_copies(actor, message, now)
         forwarded = send_message(
@@ -145,7 +175,7 @@ def forward_message(
     org = getattr(actor, "organisation_id", None)
     if not org or not message.receipts.filter(organisation_id=org).exists():
         raise PermissionDenied("only a recipient organisation forwards a message")
-    if message.recalled_at is not None:
+    if content_hidden(message, actor):  # recalled, here or up the line it was forwarded along
         raise Problem.field("message", "was recalled by its sender", status=409)
     if message.tlp in NO_ONWARD:
         raise Problem.field("tlp", f"TLP:{message.tlp} forbids passing the message on", status=409)
@@ -153,6 +183,7 @@ def forward_message(
         raise Problem.field("recipients", "at least one organisation is required", status=422)
     if message.handling == Handling.H2 and message.originator_id != org:
         with transaction.atomic():
+            _lock_unrecalled(message)  # a recall meanwhile would leave this request open
             ask = ForwardRequest.objects.create(
                 message=message,
                 requester_id=org,
@@ -193,15 +224,23 @@ def decide_forward(
             "only an analyst, coordinator or administrator of the originator decides on forwarding"
         )
     with transaction.atomic():
+        # the message before the request, in the order recall_message takes them: an approval
+        # and a recall at the same time queue rather than deadlock
+        recalled_at = _locked_recalled_at(message)
         locked = ForwardRequest.objects.select_for_update().get(pk=ask.pk)
+        requester = OnBehalf(
+            organisation_id=locked.requester_id,
+            clearance=locked.requester_clearance,
+            actor_label=locked.requester_label,
+        )
+        if approve and (recalled_at is not None or content_hidden(message, requester)):
+            # approving would release what the sender withdrew; refusing stays possible
+            raise Problem.field(
+                "message", "was recalled by its sender: nothing can be released", status=409
+            )
         if locked.status != ForwardStatus.PENDING:
             raise Problem.field("status", f"already {locked.status}", status=409)
         if approve:
-            requester = OnBehalf(
-                organisation_id=locked.requester_id,
-                clearance=locked.requester_clearance,
-                actor_label=locked.requester_label,
-            )
             locked.forwarded = _forward_now(
                 requester, message, locked.recipients, locked.note, request, at
             )
@@ -271,6 +310,99 @@ def _require_sender(actor: Any, message: Message) -> None:
         )
 
 
+def _copies(message: Message) -> Iterator[Message]:
+    """Every copy forwarded from ``message``, then those forwarded from the copies, and so on.
+
+    A generator, read one generation at a time: the caller restricts (and so locks) each copy
+    before the next generation is read, so a forward of a copy that was running meanwhile
+    (holding the copy's lock, ``_lock_unrecalled``) has committed by then and is found too.
+    """
+    seen = {message.pk}
+    generation = [message.pk]
+    while generation:
+        found = [
+            copy
+            for copy in Message.objects.filter(forwarded_from_id__in=generation)
+            .select_related("thread", "sender")
+            .order_by("sent_at", "id")
+            if copy.pk not in seen
+        ]
+        yield from found
+        seen.update(copy.pk for copy in found)
+        generation = [copy.pk for copy in found]
+
+
+def _forwarder(copy: Message, actor: Any) -> OnBehalf:
+    """The organisation that forwarded ``copy``, notifying its own recipients of a change made
+    upstream: they had the data from it, in its thread, and know it (LED Art. 7(3) has the
+    transmitting authority tell its recipients). The label is of who made the change."""
+    return OnBehalf(
+        organisation_id=copy.sender_id,
+        clearance=copy.classification,
+        actor_label=actor_label(actor),
+    )
+
+
+def _recipient_keys(message: Message) -> list[str]:
+    return [r.organisation.key for r in message.receipts.select_related("organisation")]
+
+
+def _withdraw(
+    actor: Any,
+    message: Message,
+    *,
+    reason: str,
+    justification: str,
+    request: HttpRequest | None,
+    now: dt.datetime,
+) -> bool:
+    """Mark ``message`` recalled, restrict its entities, close its pending H2 requests and log
+    it, in the caller's transaction; False if it was recalled already (nothing done)."""
+    # conditional, so two recalls at once record one; the row stays locked until commit
+    if not Message.objects.filter(pk=message.pk, recalled_at__isnull=True).update(
+        recalled_at=now, recall_reason=reason
+    ):
+        return False
+    message.recalled_at, message.recall_reason = now, reason
+    entities = list(message.entities.all())
+    message.entities.update(status=EntityStatus.RESTRICTED, status_reason=reason)
+    index_message(message, message.thread.subject, message.entities.all())
+    record(
+        actor=actor,
+        operation=Operation.ALTER,
+        object_type="exchange.message",
+        object_ids=[message.uuid],
+        subjects=[e for e in entities if e.is_person],
+        recipients=_recipient_keys(message),
+        justification=justification,
+        request=request,
+        now=now,
+    )
+    # nothing recalled is released: a pending H2 request would let the originator approve it
+    pending = list(
+        ForwardRequest.objects.select_for_update()
+        .filter(message=message, status=ForwardStatus.PENDING)
+        .values_list("pk", flat=True)
+    )
+    if pending:
+        ForwardRequest.objects.filter(pk__in=pending).update(
+            status=ForwardStatus.REFUSED,
+            decided_at=now,
+            decided_by=actor_label(actor),
+            decision_note=f"the message was recalled: {reason}",
+        )
+        record(
+            actor=actor,
+            operation=Operation.PERMISSION_CHANGE,
+            object_type="exchange.forwardrequest",
+            object_ids=pending,
+            justification=f"H2: forwarding of {message.uuid} refused, the message was recalled",
+            request=request,
+            now=now,
+        )
+    return True
+
+
 def recall_message(
     actor: Any,
     message: Message,
@@ -279,43 +411,114 @@ def recall_message(
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> Message:
-    """Withdraw a message found incorrect or unlawfully sent; its content is restricted."""
+    """Withdraw a message found incorrect or unlawfully sent; its content is restricted.
+
+    Every copy forwarded from it (and from those copies) is recalled with it and its
+    recipients told; pending H2 requests to forward any of them are refused. One transaction:
+    a recall reaches all of them or none.
+    """
     at = now or clock.now()
     _require_sender(actor, message)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise Problem.field("reason", "say why the message is recalled", status=422)
     if message.recalled_at is not None:
         raise Problem.field("message", "is already recalled", status=409)
     with transaction.atomic():
-        message.recalled_at = at
-        message.recall_reason = reason.strip()
-        message.save(update_fields=["recalled_at", "recall_reason"])
-        entities = list(message.entities.all())
-        message.entities.update(status=EntityStatus.RESTRICTED, status_reason=reason.strip())
-        index_message(message, message.thread.subject, message.entities.all())
-        record(
-            actor=actor,
-            operation=Operation.ALTER,
-            object_type="exchange.message",
-            object_ids=[message.uuid],
-            subjects=[e for e in entities if e.is_person],
-            recipients=[
-                r.organisation.key for r in message.receipts.select_related("organisation")
-            ],
-            justification=f"recalled (LED Art. 7(3)): {reason.strip()}",
+        if not _withdraw(
+            actor,
+            message,
+            reason=reason,
+            justification=f"recalled (LED Art. 7(3)): {reason}",
             request=request,
             now=at,
-        )
+        ):
+            raise Problem.field("message", "is already recalled", status=409)
         _notify(
             actor,
             message,
             f"The message {message.uuid} sent on {message.sent_at.isoformat()} is recalled: "
-            f"{reason.strip()}\nRestrict or erase it and anything derived from it "
+            f"{reason}\nRestrict or erase it and anything derived from it "
             "(Law Enforcement Directive, Art. 7(3)).",
             request,
             at,
         )
+        for copy in _copies(message):
+            # a copy its forwarder recalled already: its recipients were told then
+            if _withdraw(
+                actor,
+                copy,
+                reason=reason,
+                justification=f"recalled with {message.uuid} (LED Art. 7(3)): {reason}",
+                request=request,
+                now=at,
+            ):
+                _notify(
+                    _forwarder(copy, actor),
+                    copy,
+                    f"The message {copy.uuid} forwarded on {copy.sent_at.isoformat()} is "
+                    f"recalled: the message it passed on ({message.uuid}) was recalled by its "
+                    f"sender: {reason}\nRestrict or erase it and anything derived from it "
+                    "(Law Enforcement Directive, Art. 7(3)).",
+                    request,
+                    at,
+                )
     return message
+
+
+# What correct_entity changes on an entity (and on each forwarded copy of it).
+CORRECTED_FIELDS = (
+    "label",
+    "data",
+    "category",
+    "purpose",
+    "legal_basis",
+    "review_date",
+    "retention_end",
+    "special_categories",
+    "special_justification",
+    "facts",
+    "assessment",
+)
+
+
+def _change_entity(
+    actor: Any,
+    entity: Entity,
+    message: Message,
+    *,
+    clean: Any,
+    reason: str,
+    justification: str,
+    request: HttpRequest | None,
+    now: dt.datetime,
+) -> None:
+    """Correct ``entity`` to ``clean`` (or restrict it, without), keep the old version in its
+    history, re-index its message and log it, in the caller's transaction."""
+    before = {
+        k: v.isoformat() if isinstance(v, dt.date) else v for k, v in entity_input(entity).items()
+    }
+    entity.history = [*entity.history, {**before, "replaced_at": now.isoformat()}]
+    if clean is not None:
+        for name in CORRECTED_FIELDS:
+            setattr(entity, name, getattr(clean, name))
+        entity.status = EntityStatus.CORRECTED
+    else:
+        entity.status = EntityStatus.RESTRICTED
+    entity.status_reason = reason
+    entity.save()
+    index_message(message, message.thread.subject, message.entities.all())
+    record(
+        actor=actor,
+        operation=Operation.ALTER,
+        object_type="exchange.entity",
+        object_ids=[entity.pk],
+        subjects=[entity] if entity.is_person else [],
+        recipients=_recipient_keys(message),
+        justification=justification,
+        request=request,
+        now=now,
+    )
 
 
 def correct_entity(
@@ -327,14 +530,23 @@ def correct_entity(
     request: HttpRequest | None = None,
     now: dt.datetime | None = None,
 ) -> Entity:
-    """Correct one entity (``correction`` = the changed fields) or, without it, restrict it."""
+    """Correct one entity (``correction`` = the changed fields) or, without it, restrict it.
+
+    Forwarded copies of the message carry the entity too: each copy's entity holding the same
+    fields as this one before the change is changed alike, and the copy's recipients told.
+    No column links a copy's entity to its source, but a forward copies the fields one for one
+    (``entity_input``), so equal fields are the data that went on; a copy whose forwarder has
+    changed the entity since holds other data, its own to answer for, and is left alone.
+    """
     at = now or clock.now()
     message = entity.message
     _require_sender(actor, message)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise Problem.field("reason", "say what was wrong", status=422)
     if entity.status == EntityStatus.RESTRICTED:
         raise Problem.field("entity", "is already restricted", status=409)
+    clean = None
     if correction:
         merged = {**entity_input(entity), **correction, "kind": entity.kind}
         errors = EntityErrors()
@@ -352,54 +564,57 @@ def correct_entity(
                 ],
             )
         clean = cleaned[0]
+    status = EntityStatus.CORRECTED if clean is not None else EntityStatus.RESTRICTED
+    what = "corrected" if correction else "restricted as incorrect or unlawfully transmitted"
     with transaction.atomic():
-        before = {
-            k: v.isoformat() if isinstance(v, dt.date) else v
-            for k, v in entity_input(entity).items()
-        }
-        entity.history = [*entity.history, {**before, "replaced_at": at.isoformat()}]
-        if correction:
-            for name in (
-                "label",
-                "data",
-                "category",
-                "purpose",
-                "legal_basis",
-                "review_date",
-                "retention_end",
-                "special_categories",
-                "special_justification",
-                "facts",
-                "assessment",
-            ):
-                setattr(entity, name, getattr(clean, name))
-            entity.status = EntityStatus.CORRECTED
-        else:
-            entity.status = EntityStatus.RESTRICTED
-        entity.status_reason = reason.strip()
-        entity.save()
-        index_message(message, message.thread.subject, message.entities.all())
-        record(
-            actor=actor,
-            operation=Operation.ALTER,
-            object_type="exchange.entity",
-            object_ids=[entity.pk],
-            subjects=[entity] if entity.is_person else [],
-            recipients=[
-                r.organisation.key for r in message.receipts.select_related("organisation")
-            ],
-            justification=f"{entity.status} (LED Art. 7(3)): {reason.strip()}",
+        sent_as = entity_input(entity)
+        _change_entity(
+            actor,
+            entity,
+            message,
+            clean=clean,
+            reason=reason,
+            justification=f"{status} (LED Art. 7(3)): {reason}",
             request=request,
             now=at,
         )
-        what = "corrected" if correction else "restricted as incorrect or unlawfully transmitted"
         _notify(
             actor,
             message,
             f"An entity ({entity.get_kind_display()}, no. {entity.position + 1}) of the message "
-            f"{message.uuid} is {what}: {reason.strip()}\nUpdate your records accordingly "
+            f"{message.uuid} is {what}: {reason}\nUpdate your records accordingly "
             "(Law Enforcement Directive, Art. 7(3)).",
             request,
             at,
         )
+        for copy in _copies(message):
+            same = [
+                e
+                for e in copy.entities.all()
+                if e.status != EntityStatus.RESTRICTED and entity_input(e) == sent_as
+            ]
+            for copied in same:
+                _change_entity(
+                    actor,
+                    copied,
+                    copy,
+                    clean=clean,
+                    reason=reason,
+                    justification=(
+                        f"{status} with entity {entity.pk} of "
+                        f"{message.uuid} (LED Art. 7(3)): {reason}"
+                    ),
+                    request=request,
+                    now=at,
+                )
+                _notify(
+                    _forwarder(copy, actor),
+                    copy,
+                    f"An entity ({copied.get_kind_display()}, no. {copied.position + 1}) of the "
+                    f"message {copy.uuid} is {what} by the sender of the message it passed on "
+                    f"({message.uuid}): {reason}\nUpdate your records accordingly "
+                    "(Law Enforcement Directive, Art. 7(3)).",
+                    request,
+                    at,
+                )
     return entity

@@ -169,7 +169,7 @@ def rows(
             f'<time datetime="{sent_at.astimezone(tz).isoformat()}">{escape(short(sent_at))}</time>'
         )
         due, replied = r["my_due_at"], r["my_replied_at"]
-        overdue = deadlines.is_overdue(due, replied, now)
+        overdue = deadlines.is_overdue(due, replied, now, recalled_at=r["recalled_at"])
         if due is None:
             due_cell = "—"
         else:

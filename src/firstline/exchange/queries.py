@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -30,9 +31,17 @@ def box(actor: Any, folder: str, now: dt.datetime) -> QuerySet[Message]:
         # messages newest first on their (sent_at, id) index and stops after one page
         return visible_received(actor, Receipt.objects.all())
     if folder == "overdue":
-        late = Receipt.objects.filter(due_at__lt=now, replied_at__isnull=True)
-        return visible_received(actor, late).order_by("sent_at", "id")
+        return visible_received(actor, overdue_receipts(now)).order_by("sent_at", "id")
     raise Problem.field("folder", f"must be one of {', '.join(FOLDERS)}")
+
+
+def overdue_receipts(now: dt.datetime) -> QuerySet[Receipt]:
+    """Receipts of requests past their deadline and unanswered: the overdue folder, the API's
+    and the daily digest's. A recalled request is no longer awaited (LED Art. 7(3)), so it is
+    never overdue; ``deadlines.is_overdue`` says the same of one receipt."""
+    return Receipt.objects.filter(
+        due_at__lt=now, replied_at__isnull=True, message__recalled_at__isnull=True
+    )
 
 
 def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
@@ -63,6 +72,8 @@ ROW_FIELDS = (
     "thread__subject",
     "sender__name",
     "sender__names",
+    "recalled_at",  # a recalled request is never flagged overdue
+    # the annotations last: _compile_first_page names the columns fields first, then these
     "my_due_at",  # the reader organisation's receipt (annotate_for)
     "my_read_at",
     "my_replied_at",
@@ -182,11 +193,26 @@ def recipients_of(message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return found
 
 
+def _lineage(message: Message) -> Iterator[Message]:
+    """``message``, then the message it was forwarded from, and so on to the first one."""
+    seen: set[int] = set()
+    current: Message | None = message
+    while current is not None and current.pk not in seen:
+        yield current
+        seen.add(current.pk)
+        current = current.forwarded_from if current.forwarded_from_id else None
+
+
 def content_hidden(message: Message, actor: Any) -> bool:
-    """A recalled message's text is restricted for its recipients (LED Art. 7(3))."""
-    return message.recalled_at is not None and message.sender_id != getattr(
-        actor, "organisation_id", None
-    )
+    """A recalled message's content is restricted for everyone but the organisation that
+    recalled it (LED Art. 7(3)); the sender keeps its own record of what it sent and why.
+
+    A forwarded copy carries the content of every message it came from, so a recall anywhere
+    up its line hides it too, from the forwarding organisation as well: it is a recipient of
+    the recalled message, and its own copy must not give the content back.
+    """
+    org = getattr(actor, "organisation_id", None)
+    return any(m.recalled_at is not None and m.sender_id != org for m in _lineage(message))
 
 
 def shown_entities(message: Message, actor: Any) -> list[Entity]:
@@ -194,3 +220,47 @@ def shown_entities(message: Message, actor: Any) -> list[Entity]:
     if content_hidden(message, actor):
         return []
     return [e for e in message.entities.all() if e.status != EntityStatus.RESTRICTED]
+
+
+def recalled_problem() -> Problem:
+    """What a recipient gets for the content of a recalled message: 410, naming the recall.
+
+    410, not 404: the recipient knows the message (it is listed, its recall notice read) and
+    is told why its content is gone, as the message itself says in ``recalled_at``.
+    """
+    return Problem(
+        "Recalled",
+        status=410,
+        detail="message: was recalled by its sender; its content is restricted (LED Art. 7(3))",
+        errors=[{"field": "message", "reason": "was recalled by its sender"}],
+    )
+
+
+def envelope_problem(message: Message, actor: Any) -> Problem | None:
+    """Why ``actor`` may not have the sealed envelope of ``message``, or None.
+
+    The envelope is the signed document as sent, all or nothing: it still holds a recalled
+    message's text and every entity, restricted ones included. So a recipient gets it only
+    while nothing in it is restricted. The sender keeps it: the envelope is its evidence of
+    what it sent (signature and digest), and it is sealed to the recipients' keys, not the
+    sender's, so it gives the sender nothing it does not already hold.
+    """
+    if content_hidden(message, actor):
+        return recalled_problem()
+    if message.sender_id == getattr(actor, "organisation_id", None):
+        return None
+    restricted = [e for e in message.entities.all() if e.status == EntityStatus.RESTRICTED]
+    if not restricted:
+        return None
+    return Problem(
+        "Withheld",
+        status=410,
+        detail="envelope: it carries entities the sender restricted (LED Art. 7(3))",
+        errors=[
+            {
+                "field": f"entities[{e.position}]",
+                "reason": "was restricted by the sender; the envelope carries it",
+            }
+            for e in restricted
+        ],
+    )

@@ -219,7 +219,10 @@ def validate_draft(
     late_reason = (late_reason or "").strip()
     if parent is not None:
         own = Receipt.objects.filter(message=parent, organisation=sender).first()
-        if own and deadlines.is_overdue(own.due_at, own.replied_at, now) and not late_reason:
+        late = own is not None and deadlines.is_overdue(
+            own.due_at, own.replied_at, now, recalled_at=parent.recalled_at
+        )
+        if late and not late_reason:
             errors.add("late_reason", "the reply is late: state why (Directive 2023/977)")
 
     clean = clean_entities(entities, errors, now.date())

@@ -19,17 +19,15 @@ from django_tasks import task
 
 from firstline.core import clock
 from firstline.directory.models import Organisation
+from firstline.exchange import queries
 from firstline.exchange.models import DigestSent, Receipt
 
 
 def overdue_receipts(organisation_id: int, now: dt.datetime) -> list[Receipt]:
+    """The organisation's overdue requests, as its overdue folder lists them."""
     return list(
-        Receipt.objects.filter(
-            organisation_id=organisation_id,
-            due_at__lt=now,
-            replied_at__isnull=True,
-            message__recalled_at__isnull=True,
-        )
+        queries.overdue_receipts(now)
+        .filter(organisation_id=organisation_id)
         .select_related("message__thread")
         .order_by("due_at")
     )
@@ -75,13 +73,7 @@ def enqueue_overdue_digests(now: dt.datetime | None = None) -> list[int]:
     """Enqueue today's digest for every organisation with an overdue request."""
     at = now or clock.now()
     day = at.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE)).date().isoformat()
-    org_ids = sorted(
-        set(
-            Receipt.objects.filter(due_at__lt=at, replied_at__isnull=True).values_list(
-                "organisation_id", flat=True
-            )
-        )
-    )
+    org_ids = sorted(set(queries.overdue_receipts(at).values_list("organisation_id", flat=True)))
     for org_id in org_ids:
         send_overdue_digest.enqueue(org_id, day)
     return org_ids

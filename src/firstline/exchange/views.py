@@ -27,6 +27,7 @@ from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, 
 from firstline.exchange.queries import (
     annotate_for,
     content_hidden,
+    envelope_problem,
     folder_page,
     recipients_of,
     shown_entities,
@@ -90,16 +91,21 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
     now = clock.now()
     messages = list(
         annotate_for(actor, Message.objects.visible_to(actor).filter(thread=found))
-        .select_related("sender", "originator")
+        .select_related("sender", "originator", "forwarded_from")
         .prefetch_related("entities", "receipts__organisation", "attachments")
         .order_by("sent_at", "id")
     )
     services.consult_messages(actor, messages, request=request, now=now)
     for m in messages:
         m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
-            getattr(m, "my_due_at", None), getattr(m, "my_replied_at", None), now
+            getattr(m, "my_due_at", None),
+            getattr(m, "my_replied_at", None),
+            now,
+            recalled_at=m.recalled_at,
         )
         m.hidden = content_hidden(m, actor)  # type: ignore[attr-defined]
+        # no link to an envelope the API would refuse (recalled, or an entity restricted)
+        m.envelope_shown = envelope_problem(m, actor) is None  # type: ignore[attr-defined]
         m.shown = shown_entities(m, actor)  # type: ignore[attr-defined]
         m.may_recall = followup.may_recall(actor, m)  # type: ignore[attr-defined]
         m.own_receipts = [  # type: ignore[attr-defined]
@@ -313,9 +319,13 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
             problems = [getattr(exc, "detail", str(exc))]
         else:
             return redirect("exchange:thread", reference=message.thread.reference)
-    entities = list(message.entities.all())
-    # the form names each entity (a person's name): showing them is a read of personal data
-    services.consult_messages(actor, [message], request=request)
+    # a copy whose source was recalled upstream is this organisation's only by forwarding:
+    # its entities are restricted for it as for any recipient, so the form names none
+    hidden = content_hidden(message, actor)
+    entities = [] if hidden else list(message.entities.all())
+    if not hidden:
+        # the form names each entity (a person's name): showing them is a read of personal data
+        services.consult_messages(actor, [message], request=request)
     return render(
         request,
         "exchange/recall.html",
