@@ -52,6 +52,27 @@ def test_bad_input_is_problem_json_naming_the_field(
     assert Message.objects.count() == 0
 
 
+def test_the_api_refuses_another_organisation_as_originator(
+    send: Callable[..., Message],
+    serbian_analyst: User,
+    kumanovo_municipality: Any,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """Only a forward (its own endpoint) carries another originator; claiming to forward in
+    the payload does not make a message a forward."""
+    received = send()
+    fields = message_fields(
+        recipients=["mk-kumanovo"], originator="al-asp-ctu", forwarded_from=str(received.uuid)
+    )
+    response = post(signed_in(serbian_analyst), f"{URL}/messages", fields)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["originator"]
+    assert Message.objects.count() == 1
+    fields["originator"] = "rs-moi"  # naming itself is accepted
+    assert post(signed_in(serbian_analyst), f"{URL}/messages", fields).status_code == 201
+
+
 def test_a_schema_error_is_problem_json_too(
     albanian_officer: User, signed_in: Callable[[User], Client]
 ) -> None:

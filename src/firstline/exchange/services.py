@@ -202,13 +202,7 @@ def validate_draft(
         else:
             recipient_orgs.append(found[key])
 
-    origin = sender
-    if originator and originator != sender.key:
-        origin_found = Organisation.objects.filter(key=originator).first()
-        if origin_found is None:
-            errors.add("originator", f"unknown organisation {originator!r}")
-        else:
-            origin = origin_found
+    origin = _originator(sender, originator, forwarded_from, errors)
 
     if message_type == MessageType.REQUEST:
         if urgency not in _URGENCIES:
@@ -315,6 +309,25 @@ def validate_draft(
         forwarded_from=forwarded_from,
         attachments=files,
     )
+
+
+def _originator(
+    sender: Organisation, named: str, forwarded_from: Message | None, errors: EntityErrors
+) -> Organisation:
+    """Who the information comes from: the sender, or — on a forward only — the forwarded
+    message's originator, carried along. The originator decides H2 forwarding requests and
+    sees their subjects, so naming another organisation (or dropping the real one on a
+    forward) would hand that decision to whoever sends; ``named`` may only confirm it."""
+    origin = forwarded_from.originator if forwarded_from is not None else sender
+    if named and named != origin.key:
+        errors.add(
+            "originator",
+            f"must be {origin.key!r}, the originator of the forwarded message"
+            if forwarded_from is not None
+            else f"must be {origin.key!r}, your organisation: only a forwarded message "
+            "carries another organisation as its originator",
+        )
+    return origin
 
 
 def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation]:
