@@ -17,7 +17,7 @@ from firstline.audit.models import AuditEntry, Operation
 from firstline.exchange import keys
 from firstline.exchange.models import KeyUse, Message, OrganisationKey, Receipt
 
-from .conftest import message_fields
+from .conftest import add_user, message_fields
 
 URL = "/api/v1/exchange"
 
@@ -124,6 +124,30 @@ def test_reading_a_message_logs_a_consultation_and_the_read_receipt(
     assert Receipt.objects.get(message=message).read_at is not None
     seen_by_sender = signed_in(albanian_officer).get(f"{URL}/messages/{message.uuid}").json()
     assert seen_by_sender["receipts"][0]["read_at"] is not None  # the sender sees it was read
+
+
+def test_an_api_key_fetch_is_logged_but_is_no_read_receipt(
+    send: Callable[..., Message], serbian_ministry: Any, client: Client
+) -> None:
+    """The receipt says one of the organisation's users read the message; a key is its
+    system fetching it, so the sender goes on seeing it unread."""
+    from firstline.accounts.services import create_api_key
+
+    admin = add_user(serbian_ministry, "rs-admin", role="org_admin")
+    _, secret = create_api_key(
+        actor=admin,
+        name="case system",
+        role="analyst",
+        clearance="RESTRICTED",
+        scopes=["exchange.view"],
+    )
+    message = send()
+    response = client.get(f"{URL}/messages/{message.uuid}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200
+    assert Receipt.objects.get(message=message).read_at is None
+    (consult,) = AuditEntry.objects.filter(operation=Operation.CONSULT)
+    assert consult.actor_user.startswith("apikey:")
+    assert consult.object_ids == [str(message.uuid)]
 
 
 def test_another_organisation_gets_404_everywhere(
