@@ -17,7 +17,7 @@ from firstline.audit.models import AuditEntry, Operation
 from firstline.exchange import keys
 from firstline.exchange.models import KeyUse, Message, OrganisationKey, Receipt
 
-from .conftest import message_fields
+from .conftest import add_user, message_fields
 
 URL = "/api/v1/exchange"
 
@@ -50,6 +50,27 @@ def test_bad_input_is_problem_json_naming_the_field(
     problem_fields = {e["field"] for e in response.json()["errors"]}
     assert problem_fields == {"recipients[0]", "evaluation"}
     assert Message.objects.count() == 0
+
+
+def test_the_api_refuses_another_organisation_as_originator(
+    send: Callable[..., Message],
+    serbian_analyst: User,
+    kumanovo_municipality: Any,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """Only a forward (its own endpoint) carries another originator; claiming to forward in
+    the payload does not make a message a forward."""
+    received = send()
+    fields = message_fields(
+        recipients=["mk-kumanovo"], originator="al-asp-ctu", forwarded_from=str(received.uuid)
+    )
+    response = post(signed_in(serbian_analyst), f"{URL}/messages", fields)
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["originator"]
+    assert Message.objects.count() == 1
+    fields["originator"] = "rs-moi"  # naming itself is accepted
+    assert post(signed_in(serbian_analyst), f"{URL}/messages", fields).status_code == 201
 
 
 def test_a_schema_error_is_problem_json_too(
@@ -103,6 +124,30 @@ def test_reading_a_message_logs_a_consultation_and_the_read_receipt(
     assert Receipt.objects.get(message=message).read_at is not None
     seen_by_sender = signed_in(albanian_officer).get(f"{URL}/messages/{message.uuid}").json()
     assert seen_by_sender["receipts"][0]["read_at"] is not None  # the sender sees it was read
+
+
+def test_an_api_key_fetch_is_logged_but_is_no_read_receipt(
+    send: Callable[..., Message], serbian_ministry: Any, client: Client
+) -> None:
+    """The receipt says one of the organisation's users read the message; a key is its
+    system fetching it, so the sender goes on seeing it unread."""
+    from firstline.accounts.services import create_api_key
+
+    admin = add_user(serbian_ministry, "rs-admin", role="org_admin")
+    _, secret = create_api_key(
+        actor=admin,
+        name="case system",
+        role="analyst",
+        clearance="RESTRICTED",
+        scopes=["exchange.view"],
+    )
+    message = send()
+    response = client.get(f"{URL}/messages/{message.uuid}", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert response.status_code == 200
+    assert Receipt.objects.get(message=message).read_at is None
+    (consult,) = AuditEntry.objects.filter(operation=Operation.CONSULT)
+    assert consult.actor_user.startswith("apikey:")
+    assert consult.object_ids == [str(message.uuid)]
 
 
 def test_another_organisation_gets_404_everywhere(

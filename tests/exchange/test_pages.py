@@ -68,6 +68,21 @@ def test_compose_sends_a_request_with_a_person(
     assert person is not None and person.data["identity_documents"][0]["number"] == "BA1234567"
 
 
+def test_compose_offers_no_originator_the_sender_is_it(
+    albanian_officer: User,
+    serbian_ministry,
+    kumanovo_municipality,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """As in the API, only a forward carries another originator: the form has no such field,
+    and a value slipped into the post is not passed on."""
+    client = signed_in(albanian_officer)
+    assert 'name="originator"' not in client.get("/exchange/compose/").content.decode()
+    response = client.post("/exchange/compose/", compose_data(originator="mk-kumanovo"))
+    assert response.status_code == 302
+    assert Message.objects.get().originator == albanian_officer.organisation
+
+
 def test_compose_shows_errors_by_field_and_stores_nothing(
     albanian_officer: User, serbian_ministry, signed_in: Callable[[User], Client]
 ) -> None:

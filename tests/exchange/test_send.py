@@ -276,6 +276,35 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(
     assert AuditEntry.objects.filter(operation=Operation.DISCLOSE).count() == 0
 
 
+def test_a_sender_cannot_name_another_organisation_as_the_originator(
+    send: Callable[..., Message], kumanovo_municipality: Organisation
+) -> None:
+    """The originator decides H2 forwarding requests and sees their subjects: naming another
+    organisation would hand it that decision and those subjects."""
+    with pytest.raises(Problem) as exc:
+        send(originator="mk-kumanovo", handling="H2", now=NOW)
+    assert list(_problem_fields(exc)) == ["originator"]
+    assert "only a forwarded message" in _problem_fields(exc)["originator"]
+    assert exc.value.status == 422
+    assert Message.objects.count() == Thread.objects.count() == 0
+    assert not AuditEntry.objects.filter(operation=Operation.DISCLOSE).exists()
+    assert send(originator="al-asp-ctu", now=NOW).originator.key == "al-asp-ctu"  # itself: fine
+
+
+def test_a_forward_carries_the_forwarded_messages_originator_and_no_other(
+    send: Callable[..., Message], serbian_analyst: User, kumanovo_municipality: Organisation
+) -> None:
+    original = send(now=NOW)
+    onward = {"recipients": ["mk-kumanovo"], "forwarded_from": original, "now": NOW}
+    for other in ("rs-moi", "mk-kumanovo"):  # the forwarder itself, or anyone else
+        with pytest.raises(Problem) as exc:
+            send(serbian_analyst, originator=other, **onward)
+        assert "'al-asp-ctu'" in _problem_fields(exc)["originator"]
+    assert Message.objects.count() == 1
+    assert send(serbian_analyst, originator="al-asp-ctu", **onward).originator.key == "al-asp-ctu"
+    assert send(serbian_analyst, **onward).originator.key == "al-asp-ctu"  # carried unasked
+
+
 def test_special_categories_with_a_justification_are_accepted(send: Callable[..., Message]) -> None:
     message = send(
         entities=[

@@ -113,13 +113,71 @@ def test_reading_sets_the_read_receipt_once_and_logs_a_consultation(
     assert all(c.object_ids == [str(message.uuid)] for c in consults)
 
 
-def test_reading_a_message_without_personal_data_is_not_a_consultation(
-    send: Callable[..., Message], serbian_analyst: User
+def test_the_first_read_is_a_consultation_even_without_personal_data(
+    send: Callable[..., Message], serbian_ministry: Organisation, serbian_analyst: User
 ) -> None:
+    """A receipt's "read" is the first read by one of the organisation's users, logged: the
+    log, not only the receipt's editable row, says who read it first, whatever the message
+    holds. Later reads of a message without personal data show nothing protected by the
+    Directive's logging rule and are not logged."""
     message = send(message_type="notification", urgency="", evaluation=None, entities=[], now=NOW)
     consult_messages(serbian_analyst, [message], now=NOW)
-    assert not AuditEntry.objects.filter(operation=Operation.CONSULT).exists()
+    consult_messages(add_user(serbian_ministry, "rs-colleague"), [message], now=NOW)
     assert Receipt.objects.get(message=message).read_at == NOW
+    (entry,) = AuditEntry.objects.filter(operation=Operation.CONSULT)
+    assert entry.object_ids == [str(message.uuid)]
+    assert entry.actor_user == f"user:{serbian_analyst.pk}"
+    assert entry.subjects == []
+
+
+def test_one_read_names_each_message_in_one_entry(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    """A first read of personal data is in the personal-data entry already: no second entry
+    for it; a first read without personal data gets its own, in the same append."""
+    with_person = send(now=NOW)
+    without = send(message_type="notification", urgency="", evaluation=None, entities=[], now=NOW)
+    consult_messages(serbian_analyst, [with_person, without], now=NOW)
+    consults = list(AuditEntry.objects.filter(operation=Operation.CONSULT).order_by("seq"))
+    assert [c.object_ids for c in consults] == [[str(with_person.uuid)], [str(without.uuid)]]
+    assert consults[0].subjects == [f"entity:{with_person.entities.get().pk}"]
+    assert consults[1].seq == consults[0].seq + 1
+    assert Receipt.objects.filter(read_at=NOW).count() == 2
+
+
+def test_an_api_key_read_sets_no_receipt_but_its_reading_of_personal_data_is_logged(
+    send: Callable[..., Message], serbian_ministry: Organisation, serbian_analyst: User
+) -> None:
+    """An API key is the organisation's system fetching, not one of its users reading."""
+    key = KeyActor(serbian_ministry.pk)
+    with_person = send(now=NOW)
+    without = send(message_type="notification", urgency="", evaluation=None, entities=[], now=NOW)
+    consult_messages(key, [with_person, without], now=NOW)
+    assert not Receipt.objects.filter(read_at__isnull=False).exists()
+    (entry,) = AuditEntry.objects.filter(operation=Operation.CONSULT)
+    assert entry.object_ids == [str(with_person.uuid)]
+    assert entry.actor_user == key.actor_label
+    later = NOW + dt.timedelta(hours=1)
+    consult_messages(serbian_analyst, [with_person, without], now=later)  # the first user
+    assert Receipt.objects.filter(read_at=later, read_by=f"user:{serbian_analyst.pk}").count() == 2
+
+
+def test_a_read_receipt_is_not_set_if_its_audit_entry_cannot_be_written(
+    send: Callable[..., Message], serbian_analyst: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firstline.audit import store
+
+    message = send(message_type="notification", urgency="", evaluation=None, entities=[], now=NOW)
+    before = AuditEntry.objects.count()
+
+    def unavailable(values: dict[str, object]) -> int:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(store, "insert_entry", unavailable)
+    with pytest.raises(RuntimeError):
+        consult_messages(serbian_analyst, [message], now=NOW)
+    assert Receipt.objects.get(message=message).read_at is None
+    assert AuditEntry.objects.count() == before
 
 
 def test_the_inbox_query_is_the_policy_restricted_to_what_was_received(

@@ -63,7 +63,11 @@ class MessageIn(Schema):
     evaluation: EvaluationIn | None = None
     entities: list[dict[str, Any]] = []
     named_users: list[str] = Field([], description="TLP:RED: usernames of the readers")
-    originator: str = ""
+    originator: str = Field(
+        "",
+        description="the sending organisation's key, or empty: only a forward (POST "
+        "/messages/{id}/forward) carries another organisation as the originator",
+    )
     personal_data: bool = False
     late_reason: str = ""
     links: list[str] = Field([], description="references of threads to link")

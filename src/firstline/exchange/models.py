@@ -215,7 +215,8 @@ class Entity(models.Model):
 
 
 class Receipt(models.Model):
-    """Per recipient organisation: delivered (at send), read (first reader), replied.
+    """Per recipient organisation: delivered (at send), read (the first read by one of its
+    users, logged; an API key fetching is not a read), replied.
 
     For requests ``due_at`` is the Directive 2023/977 deadline counted from delivery.
     """

@@ -22,7 +22,7 @@ from django.http import HttpRequest
 
 from firstline import policy
 from firstline.accounts.models import User
-from firstline.audit.log import Entry, record, record_many
+from firstline.audit.log import Entry, record_many
 from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
@@ -202,13 +202,7 @@ def validate_draft(
         else:
             recipient_orgs.append(found[key])
 
-    origin = sender
-    if originator and originator != sender.key:
-        origin_found = Organisation.objects.filter(key=originator).first()
-        if origin_found is None:
-            errors.add("originator", f"unknown organisation {originator!r}")
-        else:
-            origin = origin_found
+    origin = _originator(sender, originator, forwarded_from, errors)
 
     if message_type == MessageType.REQUEST:
         if urgency not in _URGENCIES:
@@ -318,6 +312,25 @@ def validate_draft(
         forwarded_from=forwarded_from,
         attachments=files,
     )
+
+
+def _originator(
+    sender: Organisation, named: str, forwarded_from: Message | None, errors: EntityErrors
+) -> Organisation:
+    """Who the information comes from: the sender, or — on a forward only — the forwarded
+    message's originator, carried along. The originator decides H2 forwarding requests and
+    sees their subjects, so naming another organisation (or dropping the real one on a
+    forward) would hand that decision to whoever sends; ``named`` may only confirm it."""
+    origin = forwarded_from.originator if forwarded_from is not None else sender
+    if named and named != origin.key:
+        errors.add(
+            "originator",
+            f"must be {origin.key!r}, the originator of the forwarded message"
+            if forwarded_from is not None
+            else f"must be {origin.key!r}, your organisation: only a forwarded message "
+            "carries another organisation as its originator",
+        )
+    return origin
 
 
 def _sender_and_recipients(sender_id: int, keys: list[str]) -> list[Organisation]:
@@ -650,29 +663,60 @@ def consult_messages(
 ) -> None:
     """Record that ``actor`` was shown ``messages`` (already restricted by the policy).
 
-    The first reader of each recipient organisation sets its read receipt; messages carrying
-    personal data produce one CONSULT entry naming them and their data subjects.
+    A receipt's "read" is the first read by one of the recipient organisation's users: a user
+    sets it, an API key does not (the organisation's system fetching a message says nobody has
+    read it). That first read is a CONSULT entry naming the message, personal data or not.
+    Every showing of personal data is a CONSULT naming the message and its data subjects, by a
+    user or a key (LED Art. 25). No message is named twice for one read: a first read of
+    personal data is in the personal-data entry already, so the first-read entry names only
+    the others. The receipts and the entries (one append) are in one transaction, so neither
+    stands without the other.
     """
     at = now or clock.now()
-    org_id = getattr(actor, "organisation_id", None)
-    ids = [m.pk for m in messages]
     with transaction.atomic():
-        if org_id:
-            Receipt.objects.filter(
-                message_id__in=ids, organisation_id=org_id, read_at__isnull=True
-            ).update(read_at=at, read_by=actor_label(actor))
+        first = _set_read_receipts(actor, [m.pk for m in messages], at)
         personal = [m for m in messages if m.has_personal_data]
+        entries = []
         if personal:
             subjects = Entity.objects.filter(message__in=personal, kind="person").values_list(
                 "pk", flat=True
             )
-            record(
-                actor=actor,
-                operation=Operation.CONSULT,
-                object_type="exchange.message",
-                object_ids=[m.uuid for m in personal],
-                subjects=[f"entity:{pk}" for pk in subjects],
-                justification=justification or "read in the exchange",
-                request=request,
-                now=at,
+            entries.append(
+                Entry(
+                    Operation.CONSULT,
+                    "exchange.message",
+                    object_ids=[m.uuid for m in personal],
+                    subjects=[f"entity:{pk}" for pk in subjects],
+                    justification=justification or "read in the exchange",
+                )
             )
+        first_only = [m for m in messages if m.pk in first and not m.has_personal_data]
+        if first_only:
+            entries.append(
+                Entry(
+                    Operation.CONSULT,
+                    "exchange.message",
+                    object_ids=[m.uuid for m in first_only],
+                    justification=justification or "first read in the exchange (read receipt)",
+                )
+            )
+        record_many(entries, actor=actor, request=request, now=at)
+
+
+def _set_read_receipts(actor: Any, message_ids: list[int], at: dt.datetime) -> set[int]:
+    """Set the read receipts of the actor's organisation that are still unread, if the actor is
+    a user; return the ids of the messages this was the first read of."""
+    org_id = getattr(actor, "organisation_id", None)
+    if not isinstance(actor, User) or not org_id or not message_ids:
+        return set()
+    # locked, so that of two colleagues opening a message at once exactly one is its first
+    # reader: PostgreSQL re-checks ``read_at IS NULL`` once the other's transaction commits,
+    # SQLite's IMMEDIATE transactions let one writer in at a time
+    unread = dict(
+        Receipt.objects.select_for_update()
+        .filter(message_id__in=message_ids, organisation_id=org_id, read_at__isnull=True)
+        .values_list("pk", "message_id")
+    )
+    if unread:
+        Receipt.objects.filter(pk__in=list(unread)).update(read_at=at, read_by=actor_label(actor))
+    return set(unread.values())

@@ -2,25 +2,32 @@
 
 ``firstline exchange_digest`` (run daily from cron or a systemd timer) enqueues one job per
 organisation with overdue requests. A job takes primary keys and a day, and records that the
-digest went out, so running it twice sends one e-mail. The e-mail names reference numbers and
+digest went out, so running it twice sends nothing more. The e-mails name reference numbers and
 deadlines only — never subjects or personal data, which stay behind sign-in.
+
+Each user is told only of the requests the policy lets them see (``Message.objects.visible_to``):
+a TLP:RED request reaches only the users named on it, a classification only those cleared for
+it. The organisation's own address is no user and may see nothing, so it gets the count alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django_tasks import task
 
 from firstline.core import clock
 from firstline.directory.models import Organisation
 from firstline.exchange import queries
-from firstline.exchange.models import DigestSent, Receipt
+from firstline.exchange.models import DigestSent, Message, Receipt
 
 
 def overdue_receipts(organisation_id: int, now: dt.datetime) -> list[Receipt]:
@@ -33,37 +40,68 @@ def overdue_receipts(organisation_id: int, now: dt.datetime) -> list[Receipt]:
     )
 
 
+def _email(template: str, context: dict[str, Any], to: str, language: str) -> EmailMessage:
+    """One e-mail of ``exchange/email/<template>``, written in ``language``."""
+    with translation.override(language):
+        subject = render_to_string("exchange/email/digest_subject.txt", context).strip()
+        body = render_to_string(f"exchange/email/{template}.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[to])
+
+
+def digest_emails(org: Organisation, late: list[Receipt]) -> list[EmailMessage]:
+    """The digest of ``late`` (the organisation's overdue receipts): to each active user with
+    an address, the ones they may see (none: no e-mail); to the organisation's address, the
+    count and where to sign in."""
+    context: dict[str, Any] = {
+        "node": settings.NODE_NAME,
+        "organisation": org,
+        "url": f"{settings.SITE_URL}{reverse('exchange:overdue')}",
+    }
+    emails = []
+    if org.email:
+        count = {**context, "n": len(late)}
+        emails.append(_email("digest_organisation", count, org.email, settings.LANGUAGE_CODE))
+    late_ids = [r.message_id for r in late]
+    for user in org.users.filter(is_active=True).exclude(email="").order_by("pk"):
+        # the policy door, as the overdue folder reads it: never a copy of its rules here
+        visible = set(
+            Message.objects.visible_to(user).filter(pk__in=late_ids).values_list("pk", flat=True)
+        )
+        lines = [
+            (r.message.thread.reference, f"{r.due_at.astimezone(dt.UTC):%Y-%m-%d %H:%M}")
+            for r in late
+            if r.message_id in visible and r.due_at is not None
+        ]
+        if lines:
+            language = user.language or settings.LANGUAGE_CODE
+            emails.append(
+                _email("digest", {**context, "n": len(lines), "lines": lines}, user.email, language)
+            )
+    return emails
+
+
 @task()
 def send_overdue_digest(organisation_id: int, day: str) -> int:
-    """E-mail one organisation its overdue requests of ``day`` (ISO date); once per day."""
+    """E-mail one organisation's users its overdue requests of ``day`` (ISO date), once per
+    day; return how many requests of the organisation are overdue.
+
+    ``DigestSent`` is written in the transaction that sends, and is unique per organisation and
+    day: a second run (or a concurrent one, which waits on the unique index) fails to insert it
+    and sends nothing; a failed send rolls the record back, so the next run retries.
+    """
     now = clock.now()
     org = Organisation.objects.get(pk=organisation_id)
     late = overdue_receipts(organisation_id, now)
     if not late:
         return 0
-    users = org.users.filter(is_active=True).exclude(email="")
-    addresses = sorted(({org.email} | set(users.values_list("email", flat=True))) - {""})
     try:
         with transaction.atomic():
             DigestSent.objects.create(
                 organisation=org, day=dt.date.fromisoformat(day), overdue=len(late), sent_at=now
             )
-            if addresses:
-                lines = [
-                    f"- {r.message.thread.reference}: due {r.due_at:%Y-%m-%d %H:%M} UTC"
-                    for r in late
-                ]
-                send_mail(
-                    subject=f"[{settings.NODE_NAME}] {len(late)} overdue request(s)",
-                    message=(
-                        f"{org.name} has {len(late)} request(s) past the deadline of "
-                        "Directive (EU) 2023/977:\n\n"
-                        + "\n".join(lines)
-                        + f"\n\n{settings.SITE_URL}{reverse('exchange:overdue')}\n"
-                    ),
-                    from_email=None,
-                    recipient_list=addresses,
-                )
+            emails = digest_emails(org, late)
+            if emails:
+                get_connection().send_messages(emails)
     except IntegrityError:
         return 0  # already sent today
     return len(late)
