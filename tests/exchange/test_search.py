@@ -143,3 +143,48 @@ def test_search_api_and_page(
     assert message.thread.reference in page
     page = client.get("/exchange/search/", {"q": "Krasniqi"})
     assert "justification" in page.context["form"].errors
+
+
+def test_a_threads_subject_is_found_in_the_message_that_opened_it_only(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    opener = send(now=NOW)
+    later = send(
+        thread=opener.thread.reference,
+        body="The person was seen again in Preševo.",
+        entities=[],
+        evaluation=None,
+        message_type="spontaneous",
+        urgency="",
+        now=NOW,
+    )
+    assert found(serbian_analyst, "travel") == [opener]  # a word of the subject
+    assert found(serbian_analyst, "Preševo") == [later]
+
+
+def test_the_migration_takes_the_subject_off_later_messages_search_text(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    """0009: search text written before it began with the thread's subject on every message."""
+    import importlib
+
+    from django.apps import apps
+
+    from firstline.exchange.models import SearchDocument
+
+    migration = importlib.import_module(
+        "firstline.exchange.migrations.0009_search_subject_in_first_message_only"
+    )
+    opener = send(now=NOW)
+    later = send(thread=opener.thread.reference, body="Seen again in Preševo.", now=NOW)
+    subject = opener.thread.subject
+    SearchDocument.objects.filter(message=later).update(text=f"{subject}\nSeen again in Preševo.")
+    assert found(serbian_analyst, "travel") == [later, opener]  # as before the fix
+
+    migration.forward(apps, None)
+    assert SearchDocument.objects.get(message=later).text.startswith("Seen again in Preševo.")
+    assert SearchDocument.objects.get(message=opener).text.startswith(subject)
+    assert found(serbian_analyst, "travel") == [opener]
+
+    migration.backward(apps, None)
+    assert SearchDocument.objects.get(message=later).text.startswith(f"{subject}\nSeen again")

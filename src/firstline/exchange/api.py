@@ -74,10 +74,15 @@ class ReceiptOut(Schema):
     overdue: bool
 
 
+SUBJECT = Field(
+    ..., description="the thread's; empty when you may not see the message that opened it"
+)
+
+
 class MessageSummary(Schema):
     id: uuid.UUID = Field(..., alias="uuid")
     thread: str
-    subject: str
+    subject: str = SUBJECT
     message_type: str
     urgency: str
     sender: str
@@ -96,7 +101,7 @@ class MessageSummary(Schema):
 
     @staticmethod
     def resolve_subject(obj: Message) -> str:
-        return obj.thread.subject
+        return getattr(obj, "shown_subject", "")  # annotate_for; "" fails closed
 
     @staticmethod
     def resolve_sender(obj: Message) -> str:
@@ -146,7 +151,7 @@ class EntityOut(Schema):
 class MessageOut(Schema):
     id: uuid.UUID = Field(..., alias="uuid")
     thread: str
-    subject: str
+    subject: str = SUBJECT
     message_type: str
     urgency: str
     sender: str
@@ -178,7 +183,7 @@ class MessageOut(Schema):
 
 class ThreadOut(Schema):
     reference: str
-    subject: str
+    subject: str = SUBJECT
     links: list[str]
     messages: list[MessageOut]
 
@@ -197,7 +202,7 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
     return {
         "uuid": message.uuid,
         "thread": message.thread.reference,
-        "subject": message.thread.subject,
+        "subject": getattr(message, "shown_subject", ""),  # annotate_for; "" fails closed
         "message_type": message.message_type,
         "urgency": message.urgency,
         "sender": message.sender.key,
@@ -317,7 +322,8 @@ def get_thread(request: HttpRequest, reference: str) -> Any:
     links = policy.visible_to(actor, thread.links.all()).values_list("reference", flat=True)
     return {
         "reference": thread.reference,
-        "subject": thread.subject,
+        # the same for every message of the thread: the reader sees its opener, or not
+        "subject": getattr(messages[0], "shown_subject", "") if messages else "",
         "links": list(links),
         "messages": [_detail(m, actor, now) for m in messages],
     }

@@ -35,7 +35,8 @@ from firstline.exchange.models import (
     ForwardStatus,
     Message,
 )
-from firstline.exchange.search import index_message
+from firstline.exchange.policy import shown_subject
+from firstline.exchange.search import index_message, indexed_subject
 from firstline.exchange.services import actor_label, send_message
 
 NO_ONWARD = (TLP.RED, TLP.AMBER_STRICT)
@@ -73,6 +74,18 @@ def entity_input(entity: Entity) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _subject_for(actor: Any, message: Message) -> str:
+    """The subject of ``message``'s thread as ``actor`` may read it, else the reference: a
+    forwarder who may not see the thread's first message does not pass its subject on."""
+    shown = (
+        Message.objects.filter(pk=message.pk)
+        .annotate(shown_subject=shown_subject(actor))
+        .values_list("shown_subject", flat=True)
+        .first()
+    )
+    return shown or message.thread.reference
+
+
 def _forward_now(
     actor: Any,
     message: Message,
@@ -92,7 +105,7 @@ def _forward_now(
         forwarded = send_message(
             actor,
             recipients=recipients,
-            subject=f"Fwd: {message.thread.subject}"[:255],
+            subject=f"Fwd: {_subject_for(actor, message)}"[:255],
             body=body,
             message_type=(
                 message.message_type
@@ -292,7 +305,7 @@ def recall_message(
         message.save(update_fields=["recalled_at", "recall_reason"])
         entities = list(message.entities.all())
         message.entities.update(status=EntityStatus.RESTRICTED, status_reason=reason.strip())
-        index_message(message, message.thread.subject, message.entities.all())
+        index_message(message, indexed_subject(message), message.entities.all())
         record(
             actor=actor,
             operation=Operation.ALTER,
@@ -378,7 +391,7 @@ def correct_entity(
             entity.status = EntityStatus.RESTRICTED
         entity.status_reason = reason.strip()
         entity.save()
-        index_message(message, message.thread.subject, message.entities.all())
+        index_message(message, indexed_subject(message), message.entities.all())
         record(
             actor=actor,
             operation=Operation.ALTER,

@@ -25,6 +25,7 @@ from firstline.core.problems import Problem
 from firstline.exchange import rows
 from firstline.exchange.markings import TLP, MessageType, SubjectCategory
 from firstline.exchange.models import Entity, EntityStatus, Message, SearchDocument
+from firstline.exchange.policy import shown_subject
 
 MAX_RESULTS = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -53,10 +54,21 @@ def document_text(message: Message, subject: str, entities: Iterable[Entity]) ->
     return "\n".join(p for p in parts if p)
 
 
+def indexed_subject(message: Message) -> str:
+    """The thread's subject if ``message`` opened the thread, else "": only the first message
+    is found by the subject's words, so a reader who may see a later message of the thread but
+    not the first does not learn them by searching (``policy.shown_subject``)."""
+    first = Message.objects.filter(thread_id=message.thread_id).order_by("id").values("id")[:1]
+    return message.thread.subject if first.get()["id"] == message.pk else ""
+
+
 def index_message(
     message: Message, subject: str, entities: Iterable[Entity], *, created: bool = False
 ) -> None:
     """Write (or rewrite) the search text of ``message``; runs in the caller's transaction.
+
+    ``subject``: the thread's subject for the message that opened it, "" for any later one
+    (``indexed_subject``).
 
     ``created``: the message was just stored, so it has no search row yet — one INSERT, without
     the SELECT and savepoints of ``update_or_create``.
@@ -154,8 +166,9 @@ def search_messages(
         pk__in=hits.values("message_id")
     )
     visible = _apply(visible, filters or Filters())
-    results = list(
+    results: list[Message] = list(
         visible.select_related("thread", "sender")
+        .annotate(shown_subject=shown_subject(actor))  # never thread.subject: see the policy
         .defer("envelope")  # hits are listed; the sealed form is fetched when asked for
         .order_by("-sent_at", "-id")[: min(limit, MAX_RESULTS)]
     )
