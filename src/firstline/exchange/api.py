@@ -455,6 +455,8 @@ def search(
     organisation: str = "",
     type: str = "",
     tlp: str = "",
+    handling: str = "",
+    classification: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
     category: str = "",
@@ -462,7 +464,9 @@ def search(
 ) -> Any:
     """Full-text search over subject, body and entities of the messages the actor may see.
 
-    ``justification`` is required: every search is logged as a consultation.
+    ``justification`` is required: every search is logged as a consultation. ``tlp``,
+    ``handling`` (H0 to H3) and ``classification`` (one level) narrow the messages the actor may
+    see; a level above the actor's clearance finds nothing.
     """
     actor = request.auth  # type: ignore[attr-defined]
     filters = Filters(
@@ -470,6 +474,8 @@ def search(
         organisation=organisation,
         message_type=type,
         tlp=tlp,
+        handling=handling,
+        classification=classification,
         since=since,
         until=until,
         category=category,

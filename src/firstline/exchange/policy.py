@@ -38,7 +38,8 @@ from firstline.exchange.models import (
 )
 
 
-def _levels(actor: Any) -> list[str]:
+def cleared_levels(actor: Any) -> list[str]:
+    """The classification levels ``actor`` is cleared for, lowest first."""
     return [level for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)]
 
 
@@ -61,7 +62,7 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     # page of a large inbox does not first collect every message the organisation received
     received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
     return qs.filter(
-        Q(sender_id=org) | Q(received) & _not_red(actor), classification__in=_levels(actor)
+        Q(sender_id=org) | Q(received) & _not_red(actor), classification__in=cleared_levels(actor)
     )
 
 
@@ -78,7 +79,7 @@ def visible_received(actor: Any, receipts: QuerySet[Receipt]) -> QuerySet[Messag
     return Message.objects.filter(
         Exists(mine),
         Q(sender_id=org) | _not_red(actor),  # received, so the recipient side's RED rule
-        classification__in=_levels(actor),
+        classification__in=cleared_levels(actor),
     )
 
 
@@ -96,7 +97,7 @@ def shown_subject(actor: Any, via: str = "") -> Any:
     """
     if not getattr(actor, "organisation_id", None) or not policy.can_see_rows(actor, Message):
         return Value("")
-    if not _levels(actor):
+    if not cleared_levels(actor):
         return Value("")
     prefix = f"{via}__" if via else ""
     subject = F(f"{prefix}thread__subject")
@@ -129,7 +130,7 @@ def visibility_key(actor: Any) -> tuple[Any, ...]:
         getattr(actor, "organisation_id", None),
         getattr(actor, "role", None),
         getattr(actor, "clearance", None),
-        tuple(_levels(actor)),
+        tuple(cleared_levels(actor)),
         policy.can_see_rows(actor, Message),
     )
 

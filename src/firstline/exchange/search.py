@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -23,7 +24,7 @@ from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange import rows
-from firstline.exchange.markings import TLP, MessageType, SubjectCategory
+from firstline.exchange.markings import TLP, Handling, MessageType, SubjectCategory
 from firstline.exchange.models import Entity, EntityStatus, Message, SearchDocument
 from firstline.exchange.policy import shown_subject
 
@@ -110,6 +111,8 @@ class Filters:
     organisation: str = ""
     message_type: str = ""
     tlp: str = ""
+    handling: str = ""
+    classification: str = ""  # one level; the reader's clearance still bounds what is found
     since: dt.date | None = None
     until: dt.date | None = None
     category: str = ""
@@ -132,6 +135,16 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
         if f.tlp not in TLP.values:
             raise Problem.field("tlp", f"must be one of {', '.join(TLP.values)}")
         qs = qs.filter(tlp=f.tlp)
+    if f.handling:
+        if f.handling not in Handling.values:
+            raise Problem.field("handling", f"must be one of {', '.join(Handling.values)}")
+        qs = qs.filter(handling=f.handling)
+    if f.classification:
+        levels = settings.CLASSIFICATION_LEVELS
+        if f.classification not in levels:
+            raise Problem.field("classification", f"must be one of {', '.join(levels)}")
+        # narrows the visible messages only: a level above the clearance finds nothing
+        qs = qs.filter(classification=f.classification)
     if f.since:
         qs = qs.filter(sent_at__date__gte=f.since)
     if f.until:

@@ -24,7 +24,7 @@ from firstline.exchange.forms import (
     place_errors,
 )
 from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, Thread
-from firstline.exchange.policy import shown_subject
+from firstline.exchange.policy import cleared_levels, shown_subject
 from firstline.exchange.queries import (
     annotate_for,
     content_hidden,
@@ -332,7 +332,7 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Search the visible messages; a justification is asked for and logged."""
     actor: Any = request.user
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET or None, levels=cleared_levels(actor))
     results: list[Message] = []
     searched = False
     if request.GET and form.is_valid():
@@ -342,6 +342,8 @@ def search(request: HttpRequest) -> HttpResponse:
             organisation=data["organisation"],
             message_type=data["type"],
             tlp=data["tlp"],
+            handling=data["handling"],
+            classification=data["classification"],
             since=data["since"],
             until=data["until"],
             category=data["category"],
