@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,62 +16,78 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from firstline.accounts.models import Role, User
 from firstline.directory.models import Country, Level, Organisation, Sector
 
+# The named countries and organisations, built by the fixtures below and by the module-scoped
+# worlds of tests that build their organisations once (tests/exchange/test_markings_every_path.py).
+COUNTRIES: dict[str, dict[str, Any]] = {
+    "AL": {"name": "Albania", "names": {"sq": "Shqipëria"}},
+    "RS": {"name": "Serbia", "names": {"sr-latn": "Srbija"}},
+    "MK": {"name": "North Macedonia", "names": {"mk": "Северна Македонија"}},
+}
+ORGANISATIONS: dict[str, dict[str, Any]] = {
+    "al-asp-ctu": {
+        "country": "AL",
+        "name": "Albanian State Police, Counter-Terrorism Unit",
+        "acronym": "ASP CTU",
+        "sector": Sector.POLICE,
+        "level": Level.NATIONAL,
+    },
+    "rs-moi": {
+        "country": "RS",
+        "name": "Ministry of Interior of Serbia",
+        "acronym": "MUP",
+        "sector": Sector.INTERIOR_MINISTRY,
+        "level": Level.NATIONAL,
+    },
+    "mk-kumanovo": {
+        "country": "MK",
+        "name": "Municipality of Kumanovo",
+        "sector": Sector.LOCAL_GOVERNMENT,
+        "level": Level.LOCAL,
+        "municipality": "Kumanovo",
+    },
+}
+
+
+def make_country(code: str) -> Country:
+    return Country.objects.create(code=code, is_beneficiary=True, **COUNTRIES[code])
+
+
+def make_organisation(key: str) -> Organisation:
+    """One of the named organisations, in its country (created first if it is missing)."""
+    fields = dict(ORGANISATIONS[key])
+    code = fields.pop("country")
+    country = Country.objects.filter(code=code).first() or make_country(code)
+    return Organisation.objects.create(key=key, country=country, **fields)
+
 
 @pytest.fixture
 def albania(db: None) -> Country:
-    return Country.objects.create(
-        code="AL", name="Albania", names={"sq": "Shqipëria"}, is_beneficiary=True
-    )
+    return make_country("AL")
 
 
 @pytest.fixture
 def serbia(db: None) -> Country:
-    return Country.objects.create(
-        code="RS", name="Serbia", names={"sr-latn": "Srbija"}, is_beneficiary=True
-    )
+    return make_country("RS")
 
 
 @pytest.fixture
 def north_macedonia(db: None) -> Country:
-    return Country.objects.create(
-        code="MK", name="North Macedonia", names={"mk": "Северна Македонија"}, is_beneficiary=True
-    )
+    return make_country("MK")
 
 
 @pytest.fixture
 def albanian_police(albania: Country) -> Organisation:
-    return Organisation.objects.create(
-        key="al-asp-ctu",
-        name="Albanian State Police, Counter-Terrorism Unit",
-        acronym="ASP CTU",
-        sector=Sector.POLICE,
-        level=Level.NATIONAL,
-        country=albania,
-    )
+    return make_organisation("al-asp-ctu")
 
 
 @pytest.fixture
 def serbian_ministry(serbia: Country) -> Organisation:
-    return Organisation.objects.create(
-        key="rs-moi",
-        name="Ministry of Interior of Serbia",
-        acronym="MUP",
-        sector=Sector.INTERIOR_MINISTRY,
-        level=Level.NATIONAL,
-        country=serbia,
-    )
+    return make_organisation("rs-moi")
 
 
 @pytest.fixture
 def kumanovo_municipality(north_macedonia: Country) -> Organisation:
-    return Organisation.objects.create(
-        key="mk-kumanovo",
-        name="Municipality of Kumanovo",
-        sector=Sector.LOCAL_GOVERNMENT,
-        level=Level.LOCAL,
-        country=north_macedonia,
-        municipality="Kumanovo",
-    )
+    return make_organisation("mk-kumanovo")
 
 
 def make_user(
@@ -114,21 +131,22 @@ def node_admin(db: None) -> User:
     return make_user(None, Role.NODE_ADMIN, "node-admin", clearance="CONFIDENTIAL")
 
 
+def signed_in_client(user: User) -> Client:
+    """A client signed in as ``user`` with both factors passed (password and TOTP)."""
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
 @pytest.fixture
 def signed_in(db: None) -> Callable[[User], Client]:
     """A client signed in as ``user`` with both factors passed (password and TOTP)."""
-
-    def _signed_in(user: User) -> Client:
-        client = Client()
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None:
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-        return client
-
-    return _signed_in
+    return signed_in_client
 
 
 @pytest.fixture

@@ -143,3 +143,112 @@ def test_search_api_and_page(
     assert message.thread.reference in page
     page = client.get("/exchange/search/", {"q": "Krasniqi"})
     assert "justification" in page.context["form"].errors
+
+
+def test_it_filters_by_handling_code(send: Callable[..., Message], serbian_analyst: User) -> None:
+    plain = send(now=NOW)
+    no_onward = send(handling="H2", now=NOW)
+    restricted = send(handling="H3", handling_text="Not for the press.", now=NOW)
+    assert found(serbian_analyst, "Krasniqi", handling="H0") == [plain]
+    assert found(serbian_analyst, "Krasniqi", handling="H2") == [no_onward]
+    assert found(serbian_analyst, "Krasniqi", handling="H3") == [restricted]
+    assert found(serbian_analyst, "Krasniqi", handling="H1") == []
+    with pytest.raises(Problem) as exc:
+        found(serbian_analyst, "Krasniqi", handling="H9")
+    assert exc.value.errors[0]["field"] == "handling"
+
+
+def test_it_filters_by_classification_within_the_readers_clearance(
+    send: Callable[..., Message], albanian_police: Organisation, serbian_ministry: Organisation
+) -> None:
+    sender = add_user(albanian_police, "al-confidential", clearance="CONFIDENTIAL")
+    by_level = {
+        level: send(actor=sender, classification=level, now=NOW)
+        for level in ("UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL")
+    }
+    cleared = add_user(serbian_ministry, "rs-confidential", clearance="CONFIDENTIAL")
+    restricted = add_user(serbian_ministry, "rs-restricted", clearance="RESTRICTED")
+    for level, message in by_level.items():
+        assert found(cleared, "Krasniqi", classification=level) == [message]
+    assert found(restricted, "Krasniqi", classification="RESTRICTED") == [by_level["RESTRICTED"]]
+    # asking for a level above the clearance finds nothing; it does not widen what is seen
+    assert found(restricted, "Krasniqi", classification="CONFIDENTIAL") == []
+    with pytest.raises(Problem) as exc:
+        found(cleared, "Krasniqi", classification="TOP SECRET")
+    assert exc.value.errors[0]["field"] == "classification"
+
+
+def test_the_api_and_the_page_filter_by_handling_and_classification(
+    send: Callable[..., Message],
+    albanian_police: Organisation,
+    serbian_ministry: Organisation,
+    signed_in: Callable[[User], Client],
+) -> None:
+    sender = add_user(albanian_police, "al-confidential", clearance="CONFIDENTIAL")
+    wanted = send(actor=sender, handling="H1", classification="UNCLASSIFIED", now=NOW)
+    send(actor=sender, handling="H1", classification="RESTRICTED", now=NOW)
+    send(actor=sender, handling="H0", classification="UNCLASSIFIED", now=NOW)
+    secret = send(actor=sender, handling="H1", classification="CONFIDENTIAL", now=NOW)
+    reader = add_user(serbian_ministry, "rs-restricted", clearance="RESTRICTED")
+    client = signed_in(reader)
+    query = {"q": "Krasniqi", "justification": WHY, "handling": "H1"}
+
+    api = client.get("/api/v1/exchange/search", query | {"classification": "UNCLASSIFIED"})
+    assert [m["id"] for m in api.json()] == [str(wanted.uuid)]
+    above = client.get("/api/v1/exchange/search", query | {"classification": "CONFIDENTIAL"})
+    assert above.status_code == 200 and above.json() == []
+    bad = client.get("/api/v1/exchange/search", query | {"handling": "H7"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "handling"
+
+    page = client.get("/exchange/search/", query | {"classification": "UNCLASSIFIED"})
+    assert [m.uuid for m in page.context["results"]] == [wanted.uuid]
+    offered = [value for value, _ in page.context["form"].fields["classification"].choices]
+    assert offered == ["", "UNCLASSIFIED", "RESTRICTED"]  # no level above the clearance
+    refused = client.get("/exchange/search/", query | {"classification": "CONFIDENTIAL"})
+    assert "classification" in refused.context["form"].errors
+    assert secret.thread.reference not in refused.content.decode()
+
+
+def test_a_threads_subject_is_found_in_the_message_that_opened_it_only(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    opener = send(now=NOW)
+    later = send(
+        thread=opener.thread.reference,
+        body="The person was seen again in Preševo.",
+        entities=[],
+        evaluation=None,
+        message_type="spontaneous",
+        urgency="",
+        now=NOW,
+    )
+    assert found(serbian_analyst, "travel") == [opener]  # a word of the subject
+    assert found(serbian_analyst, "Preševo") == [later]
+
+
+def test_the_migration_takes_the_subject_off_later_messages_search_text(
+    send: Callable[..., Message], serbian_analyst: User
+) -> None:
+    """0009: search text written before it began with the thread's subject on every message."""
+    import importlib
+
+    from django.apps import apps
+
+    from firstline.exchange.models import SearchDocument
+
+    migration = importlib.import_module(
+        "firstline.exchange.migrations.0009_search_subject_in_first_message_only"
+    )
+    opener = send(now=NOW)
+    later = send(thread=opener.thread.reference, body="Seen again in Preševo.", now=NOW)
+    subject = opener.thread.subject
+    SearchDocument.objects.filter(message=later).update(text=f"{subject}\nSeen again in Preševo.")
+    assert found(serbian_analyst, "travel") == [later, opener]  # as before the fix
+
+    migration.forward(apps, None)
+    assert SearchDocument.objects.get(message=later).text.startswith("Seen again in Preševo.")
+    assert SearchDocument.objects.get(message=opener).text.startswith(subject)
+    assert found(serbian_analyst, "travel") == [opener]
+
+    migration.backward(apps, None)
+    assert SearchDocument.objects.get(message=later).text.startswith(f"{subject}\nSeen again")

@@ -85,10 +85,15 @@ class ReceiptOut(Schema):
     overdue: bool
 
 
+SUBJECT = Field(
+    ..., description="the thread's; empty when you may not see the message that opened it"
+)
+
+
 class MessageSummary(Schema):
     id: uuid.UUID = Field(..., alias="uuid")
     thread: str
-    subject: str
+    subject: str = SUBJECT
     message_type: str
     urgency: str
     sender: str
@@ -107,7 +112,7 @@ class MessageSummary(Schema):
 
     @staticmethod
     def resolve_subject(obj: Message) -> str:
-        return obj.thread.subject
+        return getattr(obj, "shown_subject", "")  # annotate_for; "" fails closed
 
     @staticmethod
     def resolve_sender(obj: Message) -> str:
@@ -160,7 +165,7 @@ class EntityOut(Schema):
 class MessageOut(Schema):
     id: uuid.UUID = Field(..., alias="uuid")
     thread: str
-    subject: str
+    subject: str = SUBJECT
     message_type: str
     urgency: str
     sender: str
@@ -192,7 +197,7 @@ class MessageOut(Schema):
 
 class ThreadOut(Schema):
     reference: str
-    subject: str
+    subject: str = SUBJECT
     links: list[str]
     messages: list[MessageOut]
 
@@ -211,7 +216,7 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
     return {
         "uuid": message.uuid,
         "thread": message.thread.reference,
-        "subject": message.thread.subject,
+        "subject": getattr(message, "shown_subject", ""),  # annotate_for; "" fails closed
         "message_type": message.message_type,
         "urgency": message.urgency,
         "sender": message.sender.key,
@@ -345,7 +350,8 @@ def get_thread(request: HttpRequest, reference: str) -> Any:
     links = policy.visible_to(actor, thread.links.all()).values_list("reference", flat=True)
     return {
         "reference": thread.reference,
-        "subject": thread.subject,
+        # the same for every message of the thread: the reader sees its opener, or not
+        "subject": getattr(messages[0], "shown_subject", "") if messages else "",
         "links": list(links),
         "messages": [_detail(m, actor, now) for m in messages],
     }
@@ -478,6 +484,8 @@ def search(
     organisation: str = "",
     type: str = "",
     tlp: str = "",
+    handling: str = "",
+    classification: str = "",
     since: dt.date | None = None,
     until: dt.date | None = None,
     category: str = "",
@@ -485,7 +493,9 @@ def search(
 ) -> Any:
     """Full-text search over subject, body and entities of the messages the actor may see.
 
-    ``justification`` is required: every search is logged as a consultation.
+    ``justification`` is required: every search is logged as a consultation. ``tlp``,
+    ``handling`` (H0 to H3) and ``classification`` (one level) narrow the messages the actor may
+    see; a level above the actor's clearance finds nothing.
     """
     actor = request.auth  # type: ignore[attr-defined]
     filters = Filters(
@@ -493,6 +503,8 @@ def search(
         organisation=organisation,
         message_type=type,
         tlp=tlp,
+        handling=handling,
+        classification=classification,
         since=since,
         until=until,
         category=category,

@@ -44,8 +44,9 @@ from firstline.exchange.models import (
     ForwardStatus,
     Message,
 )
+from firstline.exchange.policy import shown_subject
 from firstline.exchange.queries import content_hidden
-from firstline.exchange.search import index_message
+from firstline.exchange.search import index_message, indexed_subject
 from firstline.exchange.services import actor_label, send_message
 
 NO_ONWARD = (TLP.RED, TLP.AMBER_STRICT)
@@ -102,6 +103,18 @@ def _lock_unrecalled(message: Message) -> None:
         raise Problem.field("message", "was recalled by its sender", status=409)
 
 
+def _subject_for(actor: Any, message: Message) -> str:
+    """The subject of ``message``'s thread as ``actor`` may read it, else the reference: a
+    forwarder who may not see the thread's first message does not pass its subject on."""
+    shown = (
+        Message.objects.filter(pk=message.pk)
+        .annotate(shown_subject=shown_subject(actor))
+        .values_list("shown_subject", flat=True)
+        .first()
+    )
+    return shown or message.thread.reference
+
+
 def _forward_now(
     actor: Any,
     message: Message,
@@ -122,7 +135,7 @@ def _forward_now(
         forwarded = send_message(
             actor,
             recipients=recipients,
-            subject=f"Fwd: {message.thread.subject}"[:255],
+            subject=f"Fwd: {_subject_for(actor, message)}"[:255],
             body=body,
             message_type=(
                 message.message_type
@@ -366,7 +379,7 @@ def _withdraw(
     message.recalled_at, message.recall_reason = now, reason
     entities = list(message.entities.all())
     message.entities.update(status=EntityStatus.RESTRICTED, status_reason=reason)
-    index_message(message, message.thread.subject, message.entities.all())
+    index_message(message, indexed_subject(message), message.entities.all())
     record(
         actor=actor,
         operation=Operation.ALTER,
@@ -507,7 +520,7 @@ def _change_entity(
         entity.status = EntityStatus.RESTRICTED
     entity.status_reason = reason
     entity.save()
-    index_message(message, message.thread.subject, message.entities.all())
+    index_message(message, indexed_subject(message), message.entities.all())
     record(
         actor=actor,
         operation=Operation.ALTER,

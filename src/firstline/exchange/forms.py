@@ -170,6 +170,10 @@ class SearchForm(forms.Form):
         label=_("Type"), choices=[("", "—"), *MessageType.choices], required=False
     )
     tlp = forms.ChoiceField(label="TLP", choices=[("", "—"), *TLP.choices], required=False)
+    handling = forms.ChoiceField(
+        label=_("Handling code"), choices=[("", "—"), *Handling.choices], required=False
+    )
+    classification = forms.ChoiceField(label=_("Classification"), required=False)
     since = forms.DateField(
         label=_("Sent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -181,6 +185,12 @@ class SearchForm(forms.Form):
         choices=[("", "—"), *SubjectCategory.choices],
         required=False,
     )
+
+    def __init__(self, *args: Any, levels: list[str] | None = None, **kwargs: Any) -> None:
+        """``levels``: the classifications to offer, those the reader is cleared for."""
+        super().__init__(*args, **kwargs)
+        offered = settings.CLASSIFICATION_LEVELS if levels is None else levels
+        self.fields["classification"].choices = [("", "—"), *((lv, lv) for lv in offered)]  # type: ignore[attr-defined]
 
 
 class ForwardForm(forms.Form):

@@ -145,6 +145,7 @@ def rows(
     types = {value: escape(str(label)) for value, label in MessageType.choices}
     tlps = {value: escape(str(label)) for value, label in TLP.choices}
     unread = escape(_("(unread)"))
+    withheld = escape(_("(subject withheld)"))
     late, answered = escape(_("OVERDUE")), escape(_("answered"))
     overdue_note = f' <strong class="error">{late}</strong>'
     answered_note = f" {answered}"
@@ -161,7 +162,7 @@ def rows(
             party = localised_name(r["sender__name"], r["sender__names"], language)
         reference = r["thread__reference"]
         url = f"{thread_url}{escape(quote(reference, safe=_URL_SAFE))}/"
-        subject = escape(r["thread__subject"])
+        subject = escape(r["shown_subject"]) or withheld
         if not sent_folder and r["my_read_at"] is None:
             subject = f'<strong>{subject}</strong> <span class="visually-hidden">{unread}</span>'
         sent_at = r["sent_at"]

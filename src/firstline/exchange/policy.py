@@ -2,7 +2,8 @@
 
 On top of that: the reader's clearance must reach the message's classification, and a
 TLP:RED message is shown on the recipients' side only to the users named on it (an API key
-is never a named user). Threads, entities and receipts are visible through their messages.
+is never a named user). Threads, entities and receipts are visible through their messages;
+a thread's subject only through the message that opened it (``shown_subject``).
 Public keys are visible to every signed-in actor; private halves never leave ``keys.py``.
 """
 
@@ -11,7 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from firstline import policy
 from firstline.accounts.models import User
@@ -26,7 +38,8 @@ from firstline.exchange.models import (
 )
 
 
-def _levels(actor: Any) -> list[str]:
+def cleared_levels(actor: Any) -> list[str]:
+    """The classification levels ``actor`` is cleared for, lowest first."""
     return [level for level in settings.CLASSIFICATION_LEVELS if policy.cleared_for(actor, level)]
 
 
@@ -49,7 +62,7 @@ def visible_messages(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     # page of a large inbox does not first collect every message the organisation received
     received = Exists(Receipt.objects.filter(message_id=OuterRef("pk"), organisation_id=org))
     return qs.filter(
-        Q(sender_id=org) | Q(received) & _not_red(actor), classification__in=_levels(actor)
+        Q(sender_id=org) | Q(received) & _not_red(actor), classification__in=cleared_levels(actor)
     )
 
 
@@ -66,8 +79,42 @@ def visible_received(actor: Any, receipts: QuerySet[Receipt]) -> QuerySet[Messag
     return Message.objects.filter(
         Exists(mine),
         Q(sender_id=org) | _not_red(actor),  # received, so the recipient side's RED rule
-        classification__in=_levels(actor),
+        classification__in=cleared_levels(actor),
     )
+
+
+def shown_subject(actor: Any, via: str = "") -> Any:
+    """The subject of the row's thread as ``actor`` may read it, for an annotation: "" unless
+    ``actor`` may see the message that opened the thread (the first of it).
+
+    The subject was written with that message and under its markings. A later message of the
+    thread may be marked lower (or sent to another organisation), so a reader who may see only
+    the later one would otherwise read the subject of a TLP:RED or CONFIDENTIAL message.
+
+    The rows are messages, or rows pointing to one through ``via`` (``"message"`` for forward
+    requests). For messages the actor may see (every caller's queryset is restricted by the
+    policy already) the opener itself is answered without a second policy check.
+    """
+    if not getattr(actor, "organisation_id", None) or not policy.can_see_rows(actor, Message):
+        return Value("")
+    if not cleared_levels(actor):
+        return Value("")
+    prefix = f"{via}__" if via else ""
+    subject = F(f"{prefix}thread__subject")
+    # the first message of a thread is the one that created it: its id is the thread's lowest
+    first = Message.objects.filter(thread_id=OuterRef("thread_id")).order_by("id").values("id")
+    opener = Message.objects.filter(
+        pk=Subquery(
+            Message.objects.filter(thread_id=OuterRef(OuterRef(f"{prefix}thread_id")))
+            .order_by("id")
+            .values("id")[:1]
+        )
+    )
+    whens = [When(Exists(visible_messages(actor, opener)), then=subject)]
+    if not via:
+        # the row is the opener: visible, as the caller's rows are (the common case, cheaply)
+        whens.insert(0, When(pk=Subquery(first[:1]), then=subject))
+    return Case(*whens, default=Value(""), output_field=CharField())
 
 
 def visibility_key(actor: Any) -> tuple[Any, ...]:
@@ -83,7 +130,7 @@ def visibility_key(actor: Any) -> tuple[Any, ...]:
         getattr(actor, "organisation_id", None),
         getattr(actor, "role", None),
         getattr(actor, "clearance", None),
-        tuple(_levels(actor)),
+        tuple(cleared_levels(actor)),
         policy.can_see_rows(actor, Message),
     )
 

@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange.models import Entity, EntityStatus, Message, Receipt
-from firstline.exchange.policy import visibility_key, visible_received
+from firstline.exchange.policy import shown_subject, visibility_key, visible_received
 
 FOLDERS = ("inbox", "sent", "overdue")
 
@@ -45,7 +45,9 @@ def overdue_receipts(now: dt.datetime) -> QuerySet[Receipt]:
 
 
 def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
-    """Add the reader organisation's ``my_due_at``, ``my_read_at`` and ``my_replied_at``."""
+    """Add the reader organisation's ``my_due_at``, ``my_read_at`` and ``my_replied_at``, and
+    ``shown_subject``: the thread's subject, or "" where the reader may not see the message
+    that opened the thread (``policy.shown_subject``). Show that, never ``thread.subject``."""
     own = Receipt.objects.filter(
         message_id=OuterRef("pk"), organisation_id=getattr(actor, "organisation_id", None) or 0
     )
@@ -53,6 +55,7 @@ def annotate_for(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
         my_due_at=Subquery(own.values("due_at")[:1]),
         my_read_at=Subquery(own.values("read_at")[:1]),
         my_replied_at=Subquery(own.values("replied_at")[:1]),
+        shown_subject=shown_subject(actor),
     )
 
 
@@ -69,7 +72,7 @@ ROW_FIELDS = (
     "handling",
     "classification",
     "thread__reference",
-    "thread__subject",
+    "shown_subject",  # annotate_for: "" where the reader may not see the thread's first message
     "sender__name",
     "sender__names",
     "recalled_at",  # a recalled request is never flagged overdue
@@ -177,7 +180,10 @@ def _compile_first_page(actor: Any, folder: str, limit: int) -> Compiled:
     except EmptyResultSet:  # the policy shows this reader nothing
         return "", (), (), ()
     query = qs.query  # the columns' names in the SELECT's order, as values() reads them
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    if query.selected:  # Django 5.2: values() keeps the order it was given, annotations too
+        names: tuple[str, ...] = tuple(query.selected)
+    else:
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
     columns = [col for col, _, _ in compiler.select[: compiler.col_count]]
     return sql, tuple(params), tuple(compiler.get_converters(columns).items()), names
 

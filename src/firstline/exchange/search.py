@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -23,8 +24,9 @@ from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange import rows
-from firstline.exchange.markings import TLP, MessageType, SubjectCategory
+from firstline.exchange.markings import TLP, Handling, MessageType, SubjectCategory
 from firstline.exchange.models import Entity, EntityStatus, Message, SearchDocument
+from firstline.exchange.policy import shown_subject
 
 MAX_RESULTS = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -53,10 +55,21 @@ def document_text(message: Message, subject: str, entities: Iterable[Entity]) ->
     return "\n".join(p for p in parts if p)
 
 
+def indexed_subject(message: Message) -> str:
+    """The thread's subject if ``message`` opened the thread, else "": only the first message
+    is found by the subject's words, so a reader who may see a later message of the thread but
+    not the first does not learn them by searching (``policy.shown_subject``)."""
+    first = Message.objects.filter(thread_id=message.thread_id).order_by("id").values("id")[:1]
+    return message.thread.subject if first.get()["id"] == message.pk else ""
+
+
 def index_message(
     message: Message, subject: str, entities: Iterable[Entity], *, created: bool = False
 ) -> None:
     """Write (or rewrite) the search text of ``message``; runs in the caller's transaction.
+
+    ``subject``: the thread's subject for the message that opened it, "" for any later one
+    (``indexed_subject``).
 
     ``created``: the message was just stored, so it has no search row yet — one INSERT, without
     the SELECT and savepoints of ``update_or_create``.
@@ -98,6 +111,8 @@ class Filters:
     organisation: str = ""
     message_type: str = ""
     tlp: str = ""
+    handling: str = ""
+    classification: str = ""  # one level; the reader's clearance still bounds what is found
     since: dt.date | None = None
     until: dt.date | None = None
     category: str = ""
@@ -120,6 +135,16 @@ def _apply(qs: QuerySet[Message], f: Filters) -> QuerySet[Message]:
         if f.tlp not in TLP.values:
             raise Problem.field("tlp", f"must be one of {', '.join(TLP.values)}")
         qs = qs.filter(tlp=f.tlp)
+    if f.handling:
+        if f.handling not in Handling.values:
+            raise Problem.field("handling", f"must be one of {', '.join(Handling.values)}")
+        qs = qs.filter(handling=f.handling)
+    if f.classification:
+        levels = settings.CLASSIFICATION_LEVELS
+        if f.classification not in levels:
+            raise Problem.field("classification", f"must be one of {', '.join(levels)}")
+        # narrows the visible messages only: a level above the clearance finds nothing
+        qs = qs.filter(classification=f.classification)
     if f.since:
         qs = qs.filter(sent_at__date__gte=f.since)
     if f.until:
@@ -154,8 +179,9 @@ def search_messages(
         pk__in=hits.values("message_id")
     )
     visible = _apply(visible, filters or Filters())
-    results = list(
+    results: list[Message] = list(
         visible.select_related("thread", "sender")
+        .annotate(shown_subject=shown_subject(actor))  # never thread.subject: see the policy
         .defer("envelope")  # hits are listed; the sealed form is fetched when asked for
         .order_by("-sent_at", "-id")[: min(limit, MAX_RESULTS)]
     )

@@ -648,7 +648,8 @@ def send_message(
         bind_attachments(draft, message)
         stored = store_entities(draft, message)
         store_receipts(draft, message, at)
-        index_message(message, thread.subject, stored, created=True)
+        # the subject is searchable in the thread's first message only (search.indexed_subject)
+        index_message(message, thread.subject if draft.thread is None else "", stored, created=True)
         audit_send(draft, message, stored, actor, request, at)
     return message
 

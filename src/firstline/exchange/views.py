@@ -24,6 +24,7 @@ from firstline.exchange.forms import (
     place_errors,
 )
 from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, Thread
+from firstline.exchange.policy import cleared_levels, shown_subject
 from firstline.exchange.queries import (
     annotate_for,
     content_hidden,
@@ -114,10 +115,12 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
             if m.sender_id == actor.organisation_id or r.organisation_id == actor.organisation_id  # type: ignore[union-attr]
         ]
     links = policy.visible_to(actor, found.links.all())
+    # the same for every message of the thread: the reader sees its opener, or not
+    subject = getattr(messages[0], "shown_subject", "") if messages else ""
     return render(
         request,
         "exchange/thread.html",
-        {"thread": found, "messages_list": messages, "links": links},
+        {"thread": found, "subject": subject, "messages_list": messages, "links": links},
     )
 
 
@@ -281,8 +284,10 @@ def permissions(request: HttpRequest) -> HttpResponse:
         except Problem as exc:
             django_messages.error(request, exc.detail)
         return redirect("exchange:permissions")
-    asks = policy.visible_to(actor, ForwardRequest).select_related(
-        "message__thread", "message__originator", "requester"
+    asks = (
+        policy.visible_to(actor, ForwardRequest)
+        .select_related("message__thread", "message__originator", "requester")
+        .annotate(shown_subject=shown_subject(actor, via="message"))
     )
     return render(request, "exchange/permissions.html", {"asks": asks})
 
@@ -337,7 +342,7 @@ def recall(request: HttpRequest, message_id: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     """Search the visible messages; a justification is asked for and logged."""
     actor: Any = request.user
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET or None, levels=cleared_levels(actor))
     results: list[Message] = []
     searched = False
     if request.GET and form.is_valid():
@@ -347,6 +352,8 @@ def search(request: HttpRequest) -> HttpResponse:
             organisation=data["organisation"],
             message_type=data["type"],
             tlp=data["tlp"],
+            handling=data["handling"],
+            classification=data["classification"],
             since=data["since"],
             until=data["until"],
             category=data["category"],
