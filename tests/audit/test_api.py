@@ -109,6 +109,22 @@ def test_entries_come_in_canonical_form_for_the_node_admin(
     assert read.actor_user == f"user:{node_admin.pk}"
 
 
+def test_reading_entries_names_the_people_they_are_about(
+    db: None,
+    albanian_officer: User,
+    serbian_analyst: User,
+    albanian_dpo: User,
+    write_log: Callable[..., list[AuditEntry]],
+    signed_in: Callable[[User], Client],
+) -> None:
+    write_log(2, actor=albanian_officer, subjects=["person:11"])
+    write_log(2, actor=serbian_analyst, subjects=["person:12"])
+    signed_in(albanian_dpo).get("/api/v1/audit/entries?start=0&end=3")
+    read = AuditEntry.objects.get(object_type="audit.entry")
+    assert read.object_ids == ["0", "1"]
+    assert read.subjects == ["person:11"]  # not the Serbian entries' subject: not shown
+
+
 def test_the_range_is_cut_to_the_log_and_to_the_cap(
     log_of_20: list[AuditEntry], node_admin: User, signed_in: Callable[[User], Client]
 ) -> None:

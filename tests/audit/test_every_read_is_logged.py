@@ -4,6 +4,11 @@ The test walks every URL the node serves (the Django admin aside: its screens ar
 ``accounts.admin_site.PolicyAdminMixin`` and tested in tests/accounts/test_admin.py) and fails
 on one that is in neither table below, so a new endpoint cannot ship unclassified: add it to ``PERSONAL_DATA``
 with a request that reads something (and the user making it), or to ``NO_PERSONAL_DATA``.
+
+For each read it checks the entry, not only that there is one: made by the caller, naming what
+it showed, and naming as a data subject the fixture's person it showed (``SHOWS``). Reads of a
+message carrying special categories (LED Art. 10) carry the reader's justification
+(``SENSITIVE``), and a read whose entry cannot be written fails without showing anything.
 """
 
 from __future__ import annotations
@@ -14,12 +19,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from firstline.accounts.models import User
-from firstline.audit import heads
+from firstline.audit import heads, store
 from firstline.audit.log import record
 from firstline.audit.models import AuditEntry, Operation
 from firstline.coordination.services import events
@@ -29,13 +34,17 @@ from firstline.exchange import attachments
 from firstline.exchange.services import send_message
 
 # url name -> (path to request, fixture name of the user who may read it); ``{name}`` in a path
-# is one of the ``records`` below (a message, an event, a registration...)
+# is one of the ``records`` below (a message, an event, a registration...), or ``{looked_up}``:
+# the entry the test writes first, about the Albanian officer's directory Person
 PERSONAL_DATA: dict[str, tuple[str, str]] = {
     "audit:search": ("/audit/", "node_admin"),
-    "audit:export": ("/audit/export.csv", "node_admin"),
-    "audit:proof": ("/audit/entries/0/proof.json", "node_admin"),
+    "audit:export": ("/audit/export.csv?subject={person}", "node_admin"),
+    "audit:proof": ("/audit/entries/{looked_up}/proof.json", "node_admin"),
     "audit:me": ("/audit/me/", "albanian_officer"),
-    "api:entries": ("/api/v1/audit/entries?start=0&end=1", "node_admin"),
+    "api:entries": (
+        "/api/v1/audit/entries?start={looked_up}&end={looked_up}",
+        "node_admin",
+    ),
     # accounts: the organisation's users (names, e-mail addresses)
     "accounts:users": ("/accounts/users/", "albanian_org_admin"),
     # directory: people, and the memberships and focal points naming them
@@ -88,6 +97,52 @@ PERSONAL_DATA: dict[str, tuple[str, str]] = {
     ),
     "api:get_event": ("/api/v1/coordination/events/{event}", "albanian_org_admin"),  # speakers
     "api:participants": ("/api/v1/coordination/events/{event}/participants", "albanian_org_admin"),
+}
+# Which of the fixture's data subjects each read names: the officer's directory Person
+# ("person"), the person a message is about ("entity") or the officer's account ("account":
+# registrations, the users list). Audit pages name the people of the entries they show.
+SHOWS: dict[str, str] = {
+    "audit:search": "person",
+    "audit:export": "person",  # the subject searched for
+    "audit:proof": "person",
+    "audit:me": "person",
+    "api:entries": "person",
+    "accounts:users": "account",
+    "directory:organisation": "person",
+    "directory:network": "person",
+    "directory:person_edit": "person",
+    "api:list_people": "person",
+    "api:get_person": "person",
+    "api:list_memberships": "person",
+    "api:get_membership": "person",
+    "api:list_focal_points": "person",
+    "api:get_focal_point": "person",
+    "exchange:thread": "entity",
+    "exchange:recall": "entity",
+    "exchange:search": "entity",
+    "api:get_message": "entity",
+    "api:get_thread": "entity",
+    "api:search": "entity",
+    "api:download": "entity",
+    "coordination:event": "person",  # the speaker
+    "coordination:invitations": "person",
+    "coordination:registrations": "account",
+    "coordination:attendance": "account",
+    "coordination:participants": "account",
+    "coordination:badge": "account",
+    "coordination:check_in": "account",
+    "api:list_registrations": "account",
+    "api:get_event": "person",
+    "api:participants": "account",
+}
+# The reads of a message carrying special categories (LED Art. 10), made with a justification:
+# the page's form, or the API's headers.
+SENSITIVE: dict[str, str] = {
+    "exchange:thread": "/exchange/threads/{reference}/",
+    "api:get_message": "/api/v1/exchange/messages/{message}",
+    "api:get_thread": "/api/v1/exchange/threads/{reference}",
+    "api:download": "/api/v1/exchange/messages/{message}/attachments/{attachment}",
+    "api:get_envelope": "/api/v1/exchange/messages/{message}/envelope",
 }
 NO_PERSONAL_DATA = {
     "core:dashboard",
@@ -363,6 +418,9 @@ def records(
         albanian_officer, event, dietary_needs="vegetarian", consent_to_list=True
     )
     return {
+        "person": f"person:{albanian_contact.pk}",
+        "entity": f"entity:{message.entities.get().pk}",
+        "account": f"user:{albanian_officer.pk}",
         "membership": membership.pk,
         "focal_point": focal.pk,
         "message": message.uuid,
@@ -388,6 +446,7 @@ def test_every_url_is_classified() -> None:
     served = {n for n in url_names(get_resolver().url_patterns) if not n.startswith("admin")}
     unclassified = served - PERSONAL_DATA.keys() - NO_PERSONAL_DATA
     assert not unclassified, f"say whether these return personal data: {sorted(unclassified)}"
+    assert PERSONAL_DATA.keys() == SHOWS.keys(), "say which data subject each read names"
 
 
 @pytest.mark.parametrize("name", sorted(PERSONAL_DATA))
@@ -400,7 +459,7 @@ def test_each_read_of_personal_data_writes_an_entry(
     signed_in: Callable[[User], Client],
 ) -> None:
     with transaction.atomic():  # something to read: someone looked the officer up
-        record(
+        looked_up = record(
             actor=None,
             operation=Operation.CONSULT,
             object_type="directory.person",
@@ -410,9 +469,10 @@ def test_each_read_of_personal_data_writes_an_entry(
         record(actor=albanian_officer, operation=Operation.LOGIN)
     heads.sign_tree_head()
     path, user_fixture = PERSONAL_DATA[name]
-    path = path.format(**records)
+    path = path.format(**records, looked_up=looked_up.seq)
+    reader = request.getfixturevalue(user_fixture)
     before = AuditEntry.objects.count()
-    response = signed_in(request.getfixturevalue(user_fixture)).get(path)
+    response = signed_in(reader).get(path)
     assert response.status_code == 200, response.content[:300]
     if hasattr(response, "streaming_content"):
         b"".join(response.streaming_content)
@@ -420,3 +480,106 @@ def test_each_read_of_personal_data_writes_an_entry(
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry is not None
     assert entry.operation in (Operation.CONSULT, Operation.EXPORT)
+    assert entry.actor_user == f"user:{reader.pk}"
+    assert entry.object_ids, "the entry names what was shown"
+    assert records[SHOWS[name]] in entry.subjects, f"{name} showed {records[SHOWS[name]]}"
+
+
+@pytest.fixture
+def sensitive_records(
+    records: dict[str, Any], albanian_officer: User, serbian_ministry: Organisation
+) -> dict[str, Any]:
+    """A message about a person's health (a special category), with a file."""
+    upload = attachments.store_upload(albanian_officer, io.BytesIO(b"notes"), name="notes.txt")
+    message = send_message(
+        albanian_officer,
+        recipients=[serbian_ministry.key],
+        subject="Care plan",
+        body="See the person below.",
+        message_type="spontaneous",
+        tlp="AMBER",
+        handling="H0",
+        classification="RESTRICTED",
+        evaluation={"source": "B", "information": "2"},
+        entities=[
+            {
+                "kind": "person",
+                "names": ["Arben Krasniqi"],
+                "category": "person_at_risk",
+                "purpose": "prevention of radicalisation",
+                "legal_basis": "Law 108/2014 on State Police, Art. 4",
+                "review_date": "2027-01-31",
+                "retention_end": "2030-01-31",
+                "special_categories": ["health"],
+                "special_justification": "Strictly necessary for the care plan.",
+            }
+        ],
+        attachments=[upload.uuid],
+    )
+    return {
+        "message": message.uuid,
+        "reference": message.thread.reference,
+        "attachment": upload.uuid,
+        "entity": f"entity:{message.entities.get().pk}",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(SENSITIVE))
+def test_each_read_of_special_categories_carries_the_justification(
+    name: str,
+    sensitive_records: dict[str, Any],
+    albanian_officer: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    path = SENSITIVE[name].format(**sensitive_records)
+    client = signed_in(albanian_officer)
+    reason = "Case work on this person"
+    before = AuditEntry.objects.count()
+    if name.startswith("api:"):
+        response = client.get(
+            path, HTTP_X_JUSTIFICATION_REASON=reason, HTTP_X_JUSTIFICATION="case 2026/17"
+        )
+    else:
+        asked = client.post(
+            path, {"justification_reason": reason, "justification_text": "case 2026/17"}
+        )
+        assert asked.status_code == 302
+        response = client.get(path)
+    assert response.status_code == 200, response.content[:300]
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry is not None
+    assert entry.operation == Operation.CONSULT
+    assert entry.actor_user == f"user:{albanian_officer.pk}"
+    assert entry.justification == f"{reason}: case 2026/17"
+    assert sensitive_records["entity"] in entry.subjects
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/directory/people/al-officer", "/directory/organisations/al-asp-ctu/"],
+)
+def test_a_read_fails_when_its_entry_cannot_be_written(
+    path: str,
+    albanian_contact: Person,
+    albanian_officer: User,
+    signed_in: Callable[[User], Client],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No access without an entry (LED Art. 25): the error reaches the reader, not the data."""
+
+    def full_disk(values: dict[str, Any]) -> int:
+        raise OperationalError("database or disk is full")
+
+    client = signed_in(albanian_officer)
+    assert "Hoxha" in client.get(path).content.decode()  # what the read shows when logged
+    monkeypatch.setattr(store, "insert_entry", full_disk)
+    client.raise_request_exception = False
+    before = AuditEntry.objects.count()
+    response = client.get(path)
+    assert response.status_code >= 500
+    assert "Hoxha" not in response.content.decode()
+    assert "Arta" not in response.content.decode()
+    assert AuditEntry.objects.count() == before

@@ -1,7 +1,8 @@
 """Sensitive records ask for a justification first, and the justification goes into the entry.
 
-No domain marks records sensitive yet, so the test mounts a small page and API view that do,
-exactly as a domain would (see the docstring of ``firstline.audit.justification``).
+The mechanism is tested here on a small page and API view mounted for the test, exactly as a
+domain uses it (see the docstring of ``firstline.audit.justification``); the exchange's messages
+carrying special categories are the product's case (tests/exchange/test_special_categories.py).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.test import Client
 
-from firstline.accounts.models import User
+from firstline.accounts import services
+from firstline.accounts.models import Role, User
 from firstline.audit import merkle
 from firstline.audit.log import record
 from firstline.audit.models import AuditEntry, Operation
@@ -113,8 +114,43 @@ def test_the_csv_export_is_itself_audited(
     assert [r["seq"] for r in rows] == ["0"]
     assert rows[0]["justification"].startswith("'=")  # no formula in a spreadsheet
     export = AuditEntry.objects.get(operation=Operation.EXPORT)
-    assert export.object_ids == ["search?subject=person%3A4"]
+    assert export.object_ids == ["search?subject=person%3A4", "seq<2"]
+    assert export.subjects == ["person:4"]  # the person searched for is its data subject
     assert export.actor_user == f"user:{node_admin.pk}"
+
+
+def test_the_csv_export_holds_the_log_as_its_entry_saw_it(
+    node_admin: User, albanian_officer: User, signed_in: Callable[[User], Client]
+) -> None:
+    for i in range(3):
+        consult(albanian_officer, f"person:{i}", f"before the export {i}")
+    response = signed_in(node_admin).get("/audit/export.csv")
+    stream = iter(response.streaming_content)  # type: ignore[attr-defined]
+    header = next(stream)  # the rows' query has not run yet
+    consult(albanian_officer, "person:9", "while the file streams")
+    text = (header + b"".join(stream)).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["seq"] for r in rows] == ["0", "1", "2"]
+    assert "while the file streams" not in text
+    export = AuditEntry.objects.get(operation=Operation.EXPORT)
+    assert export.seq == 3  # the bound is the export entry's own place in the log
+    assert export.object_ids == ["search?", "seq<3"]
+    assert export.subjects == []  # no subject searched for: none named
+
+
+def test_the_search_asks_for_a_typed_subject_id(
+    node_admin: User, albanian_officer: User, signed_in: Callable[[User], Client]
+) -> None:
+    consult(albanian_officer, "person:4", "a reason")
+    client = signed_in(node_admin)
+    for typed in ("Arben Krasniqi", "4"):
+        page = client.get("/audit/", {"subject": typed})
+        assert "must be an internal id" in page.content.decode()
+        assert "a reason" not in page.content.decode()
+        export = client.get("/audit/export.csv", {"subject": typed})
+        rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode())))  # type: ignore[attr-defined]
+        assert rows == []
+    assert [e.subjects for e in AuditEntry.objects.filter(operation=Operation.EXPORT)] == [[], []]
 
 
 def test_an_inclusion_proof_can_be_downloaded_for_any_entry(
@@ -154,6 +190,70 @@ def test_everyone_sees_the_access_history_of_their_own_account(
     assert AuditEntry.objects.filter(
         object_type="audit.entry", actor_user=f"user:{albanian_officer.pk}"
     ).exists()
+
+
+def test_the_own_history_shows_what_was_done_to_the_account(
+    albanian_officer: User,
+    albanian_org_admin: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    """The accounts code names an account ``user:<pk>``: a failed sign-in (nobody signed in
+    yet, so no actor), a change of access by an administrator, the administrator's list."""
+    Client().post("/accounts/login/", {"username": "al-officer", "password": "not it"})
+    services.change_access(actor=albanian_org_admin, user=albanian_officer, role=Role.COORDINATOR)
+    signed_in(albanian_org_admin).get("/accounts/users/")
+    page = signed_in(albanian_officer).get("/audit/me/")
+    rows = page.context["rows"]
+    assert {"Failed login", "Permission change", "Consultation"} <= {r["operation"] for r in rows}
+    assert "failed:password" in page.content.decode()
+    assert "al-admin" in page.content.decode()  # who changed it, shown by name
+
+
+def test_a_dpo_sees_what_was_done_to_their_organisations_accounts(
+    albanian_dpo: User,
+    albanian_officer: User,
+    serbian_analyst: User,
+    signed_in: Callable[[User], Client],
+) -> None:
+    for username in ("al-officer", "rs-analyst"):
+        Client().post("/accounts/login/", {"username": username, "password": "not it"})
+    rows = signed_in(albanian_dpo).get("/audit/").context["rows"]
+    failed = [r for r in rows if r["operation"] == "Failed login"]
+    assert [r["subjects"] for r in failed] == [f"user:{albanian_officer.pk}"]
+
+
+def test_the_pages_show_utc_and_search_utc_days(
+    node_admin: User, albanian_officer: User, signed_in: Callable[[User], Client]
+) -> None:
+    late = dt.datetime(2026, 5, 4, 23, 30, tzinfo=dt.UTC)  # 01:30 on 5 May in Belgrade
+    consult(albanian_officer, "person:1", "late in the evening", now=late)
+    client = signed_in(node_admin)
+    page = client.get("/audit/").content.decode()
+    assert '<time datetime="2026-05-04T23:30:00+00:00">2026-05-04 23:30:00</time>' in page
+
+    def found(**days: str) -> bool:
+        return "late in the evening" in client.get("/audit/", days).content.decode()
+
+    assert found(date_from="2026-05-04", date_to="2026-05-04")
+    assert not found(date_from="2026-05-05")
+    assert not found(date_to="2026-05-03")
+
+
+def test_reading_the_log_names_the_people_the_entries_are_about(
+    albanian_dpo: User,
+    albanian_officer: User,
+    albanian_contact: Person,
+    signed_in: Callable[[User], Client],
+) -> None:
+    consult(albanian_officer, albanian_contact, "looked up")
+    consult(albanian_officer, "person:78", "another")
+    signed_in(albanian_dpo).get("/audit/")
+    read = AuditEntry.objects.get(object_type="audit.entry")
+    assert read.object_ids == ["1", "0"]
+    assert read.subjects == ["person:78", f"person:{albanian_contact.pk}"]
+    # the person looked up sees that the DPO read the entry about them
+    mine = signed_in(albanian_officer).get("/audit/me/").context["rows"]
+    assert any(r["object_type"] == "audit.entry" and r["actor"] == "al-dpo" for r in mine)
 
 
 def test_the_history_pages_by_keyset(

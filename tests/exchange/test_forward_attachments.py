@@ -105,7 +105,8 @@ def test_a_forwarded_message_carries_its_files(
     downloads = AuditEntry.objects.filter(
         operation=Operation.CONSULT, object_type="exchange.attachment"
     )
-    assert [str(file.uuid)] in [e.object_ids for e in downloads]
+    # the file, then the message it was read with
+    assert [str(file.uuid), f"message:{forwarded.uuid}"] in [e.object_ids for e in downloads]
     assert forwarded.receipts.get().organisation.key == "mk-kumanovo"
 
 

@@ -20,8 +20,8 @@ from ninja import Router, Schema
 
 from firstline import policy
 from firstline.audit import heads, keys, proofs, store
-from firstline.audit.log import record
-from firstline.audit.models import AuditEntry, LogKey, Operation
+from firstline.audit.models import AuditEntry, LogKey
+from firstline.audit.reads import consulted
 from firstline.core.problems import Problem
 
 router = Router(tags=["audit"])
@@ -136,22 +136,12 @@ def entries(request: HttpRequest, start: str | None = None, end: str | None = No
     actor = request.auth  # type: ignore[attr-defined]
     rows = AuditEntry.objects.filter(seq__gte=first, seq__lte=last).order_by("seq")
     with transaction.atomic():
-        readable = set(policy.visible_to(actor, rows).values_list("seq", flat=True))
-        shown = []
-        for seq, canonical, leaf in rows.values_list("seq", "canonical", "leaf_hash"):
-            shown.append(
-                {
-                    "leaf_index": seq,
-                    "leaf_hash": heads.b64(leaf),
-                    "canonical": canonical if seq in readable else None,
-                }
-            )
-        if readable:
-            record(
-                actor=actor,
-                operation=Operation.CONSULT,
-                object_type="audit.entry",
-                object_ids=sorted(readable),
-                request=request,
-            )
+        readable = list(policy.visible_to(actor, rows))
+        canonical = {e.seq: e.canonical for e in readable}
+        shown = [
+            {"leaf_index": seq, "leaf_hash": heads.b64(leaf), "canonical": canonical.get(seq)}
+            for seq, leaf in rows.values_list("seq", "leaf_hash")
+        ]
+        # names the entries shown in full and the people they are about (audit_subjects)
+        consulted(request, readable, object_type="audit.entry", actor=actor)
     return {"start": first, "end": last, "entries": shown}

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from firstline import policy
+from firstline.audit.log import subject_ref
 from firstline.audit.models import Operation
 from firstline.directory.models import Organisation
 
@@ -32,15 +33,34 @@ class SearchForm(forms.Form):
         label=_("Operation"), required=False, choices=[("", "—"), *Operation.choices]
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A day in UTC, as the times shown"),
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("A day in UTC, as the times shown"),
     )
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = policy.visible_to(actor, Organisation)  # type: ignore[attr-defined]
+
+    def clean_subject(self) -> str:
+        """A typed internal id (``person:12``), as entries name their subjects: a name or a
+        bare number would match nothing, and an export names the subject it searched for."""
+        subject = str(self.cleaned_data.get("subject") or "").strip()
+        if not subject:
+            return ""
+        try:
+            return subject_ref(subject)
+        except ValueError:
+            raise forms.ValidationError(
+                _("must be an internal id such as person:12, not a name or a bare number")
+            ) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -16,6 +16,8 @@ API: the caller sends ``X-Justification-Reason`` (one of the reasons, as listed 
 ``settings.AUDIT_JUSTIFICATION_REASONS``) and ``X-Justification`` (free text, percent-encoded
 UTF-8 where it is not plain ASCII); :func:`justification_from_headers` returns the text for
 ``record`` or raises a 428 problem listing the reasons (400 when a reason is not on the list).
+:func:`justification_for_api` also accepts the grant a page of the same session holds for the
+object, so that links from that page (files, downloads) open without headers.
 
 The reasons come from ``FIRSTLINE_AUDIT_JUSTIFICATION_REASONS`` (comma-separated).
 """
@@ -70,22 +72,31 @@ class JustificationForm(forms.Form):
         )
 
 
+def granted(request: HttpRequest, obj: Any) -> str | None:
+    """The justification this session gave for ``obj`` on a page, while the grant lasts."""
+    session = getattr(request, "session", None)
+    grant = session.get(SESSION_KEY, {}).get(ref(obj)) if session is not None else None
+    if grant is not None and grant["until"] > time.time():
+        return str(grant["text"])
+    return None
+
+
 def require_justification(request: HttpRequest, obj: Any, *, label: str = "") -> str | HttpResponse:
     """The justification for showing ``obj`` now, or the page that asks for it."""
-    key = ref(obj)
-    granted: dict[str, Any] = request.session.get(SESSION_KEY, {})
-    now = time.time()
     if request.method == "POST" and "justification_reason" in request.POST:
         form = JustificationForm(request.POST)
         if form.is_valid():
-            granted = {k: v for k, v in granted.items() if v["until"] > now}
-            granted[key] = {"text": form.justification(), "until": now + GRANT_SECONDS}
-            request.session[SESSION_KEY] = granted
+            now = time.time()
+            grants = {
+                k: v for k, v in request.session.get(SESSION_KEY, {}).items() if v["until"] > now
+            }
+            grants[ref(obj)] = {"text": form.justification(), "until": now + GRANT_SECONDS}
+            request.session[SESSION_KEY] = grants
             return redirect(request.get_full_path())
     else:
-        grant = granted.get(key)
-        if grant is not None and grant["until"] > now:
-            return str(grant["text"])
+        grant = granted(request, obj)
+        if grant is not None:
+            return grant
         form = JustificationForm()
     return render(
         request,
@@ -117,3 +128,16 @@ def justification_from_headers(request: HttpRequest) -> str:
     if len(text) > MAX_TEXT:
         raise Problem.field(TEXT_HEADER, f"must be at most {MAX_TEXT} characters")
     return compose(matched, text)
+
+
+def justification_for_api(request: HttpRequest, obj: Any) -> str:
+    """The justification of an API read of sensitive ``obj``: the headers, or else the one
+    this session gave on the page that asked for ``obj`` (a file or download linked from that
+    page is opened by the browser, which sends no headers). Raises the 428/400 problem of
+    :func:`justification_from_headers` when there is neither."""
+    sent = request.headers.get(REASON_HEADER) or request.headers.get(TEXT_HEADER)
+    if not sent:
+        grant = granted(request, obj)
+        if grant is not None:
+            return grant
+    return justification_from_headers(request)

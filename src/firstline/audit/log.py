@@ -4,8 +4,10 @@ Conventions for the ids an entry names (strings; never names of people):
 - ``actor_user`` ``"user:<pk>"`` (or an API key's label), ``actor_organisation`` ``"org:<pk>"``;
 - ``subjects`` and ``recipients``: pass model instances and they become ``"person:<pk>"``,
   ``"org:<pk>"``, ``"user:<pk>"`` or ``"<model>:<pk>"`` (:func:`ref`); strings pass unchanged.
-  The page "my access history" finds a user's own entries by ``"person:<pk>"`` of their
-  directory Person, so pass the Person (or that string) as the subject.
+  The page "my access history" finds a user's own entries by ``"user:<pk>"`` (their account)
+  and ``"person:<pk>"`` (their directory Person), so pass the User or the Person.
+- ``justification`` is the reader's reason for the access; what the access was part of (the
+  message a file came with) is an object id, typed (``"message:<uuid>"``).
 """
 
 from __future__ import annotations

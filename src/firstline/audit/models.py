@@ -173,6 +173,13 @@ class AuditEntry(models.Model):
         except ValueError:
             return str(self.operation)
 
+    def audit_subjects(self) -> list[str]:
+        """The data subjects of a read of this entry: the ones it names (``audit.reads``).
+
+        Whoever reads the log learns who was looked at, so reading an entry is a read about
+        its subjects, and their own access history shows it."""
+        return list(self.subjects)
+
 
 class RefKind(models.TextChoices):
     SUBJECT = "subject", _("Data subject")

@@ -2,10 +2,12 @@
 
 - Oversight (``view``, ``export``): a node administrator sees every entry; a data protection
   officer sees the entries that concern their organisation — made by its users, disclosed to
-  it, or about the people it registered in the directory — and not the rest of the node's
-  (other organisations' justifications are their business and their DPO's).
-- ``view_own``: every user sees the entries they made and the entries about their own
-  directory Person: the access history of their account.
+  it, about the people it registered in the directory or about its users' accounts — and not
+  the rest of the node's (other organisations' justifications are their business and their
+  DPO's).
+- ``view_own``: every user sees the entries they made and the entries about them: their
+  directory Person (``person:<pk>``) and their account (``user:<pk>``, as the accounts code
+  names it: failed sign-ins, changes of their access, administrators reading it).
 - Tree heads, the log key and proofs hold no personal data: any signed-in actor (see api.py).
 """
 
@@ -32,28 +34,34 @@ def _is_overseer(actor: Any) -> bool:
     )
 
 
+def _refs(qs: QuerySet[Any], prefix: str) -> QuerySet[Any]:
+    """The subject ids (``"<prefix>:<pk>"``) of a queryset's rows, as a subquery."""
+    return qs.annotate(ref=Concat(Value(f"{prefix}:"), Cast("pk", CharField()))).values("ref")
+
+
 def _organisation_filter(org_id: int) -> Q:
     org = f"org:{org_id}"
-    people = (
-        Person.objects.filter(organisation_id=org_id)
-        .annotate(ref=Concat(Value("person:"), Cast("pk", CharField())))
-        .values("ref")
-    )
+    people = _refs(Person.objects.filter(organisation_id=org_id), "person")
+    accounts = _refs(User.objects.filter(organisation_id=org_id), "user")
     concerning = AuditRef.objects.filter(
-        Q(kind=RefKind.RECIPIENT, ref=org) | Q(kind=RefKind.SUBJECT, ref__in=people)
+        Q(kind=RefKind.RECIPIENT, ref=org)
+        | Q(kind=RefKind.SUBJECT, ref__in=people)
+        | Q(kind=RefKind.SUBJECT, ref__in=accounts)
     ).values("entry_id")
     return Q(actor_organisation=org) | Q(pk__in=concerning)
 
 
 def own_filter(actor: Any) -> Q:
-    """Entries an actor made, or that name their directory Person as a subject."""
+    """Entries an actor made, or that name them as a subject: their account or their
+    directory Person."""
     label = getattr(actor, "actor_label", "")
     q = Q(actor_user=label) if label else Q(pk__in=[])
+    mine = [f"user:{actor.pk}"]
     person = Person.objects.filter(user_id=actor.pk).values_list("pk", flat=True).first()
     if person is not None:
-        about_me = AuditRef.objects.filter(kind=RefKind.SUBJECT, ref=f"person:{person}")
-        q |= Q(pk__in=about_me.values("entry_id"))
-    return q
+        mine.append(f"person:{person}")
+    about_me = AuditRef.objects.filter(kind=RefKind.SUBJECT, ref__in=mine)
+    return q | Q(pk__in=about_me.values("entry_id"))
 
 
 def _visible_audit(actor: Any, qs: QuerySet[Any], action: str) -> QuerySet[Any]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from firstline.accounts.models import User
 from firstline.audit.models import AuditEntry, AuditRef, RefKind
@@ -18,7 +17,9 @@ PAGE_SIZE = 50
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    """Midnight UTC: entries are stamped in UTC and the pages show UTC, so a day is a UTC day
+    (not the node's ``TIME_ZONE``, which would move an entry at 23:30 UTC to the next day)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
 
 def apply_filters(qs: QuerySet[AuditEntry], data: dict[str, Any]) -> QuerySet[AuditEntry]:

@@ -20,7 +20,7 @@ from django.shortcuts import render
 from django.utils.http import urlencode
 
 from firstline import policy
-from firstline.audit import heads, proofs
+from firstline.audit import heads, proofs, store
 from firstline.audit.forms import SearchForm
 from firstline.audit.log import record
 from firstline.audit.models import ENTRY_COLUMNS, AuditEntry, Operation
@@ -81,21 +81,34 @@ class _Echo:
 
 @login_required
 def export(request: HttpRequest) -> StreamingHttpResponse:
-    """The search's results as CSV (streamed); the export itself is logged as EXPORT."""
-    _form, qs = _search(request, EXPORT)
+    """The search's results as CSV (streamed); the export itself is logged as EXPORT.
+
+    The rows are streamed after the EXPORT entry is committed, outside any transaction, so
+    they are bounded by the log's size as the entry saw it: the entry names the search and
+    ``seq<N`` (it covers exactly the entries before itself, N being its own seq), and the
+    person searched for, if any, as its data subject. Entries written while the file streams
+    are not in it.
+    """
+    form, qs = _search(request, EXPORT)
+    subject = form.cleaned_data.get("subject", "") if form.is_bound and form.is_valid() else ""
     with transaction.atomic():
+        # the log's row is locked from here to the commit: nothing is appended in between, so
+        # the bound is the export entry's own seq
+        bound = store.lock_state().size
         record(
             actor=request.user,
             operation=Operation.EXPORT,
             object_type="audit.entry",
-            object_ids=[f"search?{_filters_query(request)}"],
+            object_ids=[f"search?{_filters_query(request)}", f"seq<{bound}"],
+            subjects=[subject] if subject else [],
             request=request,
         )
+    exported = qs.filter(seq__lt=bound).order_by("seq")
     writer = csv.writer(_Echo())
 
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
-        for values in qs.order_by("seq").values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
+        for values in exported.values_list(*CSV_COLUMNS).iterator(chunk_size=2000):
             cells = list(values)
             cells[1] = cells[1].isoformat()
             cells[-1] = base64.b64encode(bytes(cells[-1])).decode()

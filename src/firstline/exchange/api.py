@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from firstline import policy
+from firstline.audit.justification import justification_for_api
 from firstline.core import clock
 from firstline.directory.models import Organisation
 from firstline.exchange import attachments, deadlines, followup, keys, services
@@ -26,6 +27,7 @@ from firstline.exchange.models import Entity, ForwardRequest, Message, Thread
 from firstline.exchange.queries import (
     annotate_for,
     box,
+    carries_special_categories,
     content_hidden,
     envelope_problem,
     recalled_problem,
@@ -272,6 +274,22 @@ def _detail(message: Message, actor: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+def _justification(
+    request: HttpRequest, actor: Any, messages: list[Message], *, sealed: bool = False
+) -> str:
+    """What the consultation of ``messages`` records as its justification.
+
+    Nothing for ordinary messages. Messages carrying special categories of personal data
+    (LED Art. 10) are read only with a reason: the ``X-Justification-Reason`` and
+    ``X-Justification`` headers, or the justification this session gave on the thread's page
+    (whose links to files and envelopes the browser opens without headers); without either a
+    428 problem lists the reasons. ``sealed``: the envelope, which holds the content even
+    where a recall hides it from the pages.
+    """
+    sensitive = [m for m in messages if carries_special_categories(m, None if sealed else actor)]
+    return justification_for_api(request, sensitive[0].thread) if sensitive else ""
+
+
 def _full(actor: Any, qs: QuerySet[Message]) -> QuerySet[Message]:
     return (
         annotate_for(actor, qs)
@@ -311,11 +329,17 @@ def list_messages(request: HttpRequest, folder: str = "inbox") -> Any:
 
 @router.get("/messages/{message_id}", response=MessageOut)
 def get_message(request: HttpRequest, message_id: uuid.UUID) -> Any:
-    """One message with its entities; reading personal data is logged as a consultation."""
+    """One message with its entities; reading personal data is logged as a consultation.
+
+    A message carrying special categories of personal data (LED Art. 10) needs the
+    ``X-Justification-Reason`` and ``X-Justification`` headers (428 without them)."""
     actor = request.auth  # type: ignore[attr-defined]
     message = policy.get_visible_or_404(actor, _full(actor, Message.objects.all()), uuid=message_id)
+    justification = _justification(request, actor, [message])
     now = clock.now()
-    services.consult_messages(actor, [message], request=request, now=now)
+    services.consult_messages(
+        actor, [message], request=request, now=now, justification=justification
+    )
     return _detail(message, actor, now)
 
 
@@ -324,20 +348,27 @@ def get_envelope(request: HttpRequest, message_id: uuid.UUID) -> JsonResponse:
     """The JWE (general JSON serialisation) exactly as sealed: verify it with any JOSE library.
 
     Withheld from recipients (410) once the message is recalled or an entity in it restricted:
-    the envelope holds all of it (``queries.envelope_problem``)."""
+    the envelope holds all of it (``queries.envelope_problem``). It is encrypted to the
+    recipients' keys, so an ordinary download is not logged; the envelope of a message carrying
+    special categories (LED Art. 10) needs the justification headers like the message, and is
+    logged as its consultation."""
     actor = request.auth  # type: ignore[attr-defined]
     message = policy.get_visible_or_404(
-        actor, Message.objects.select_related("forwarded_from"), uuid=message_id
+        actor, Message.objects.select_related("thread", "forwarded_from"), uuid=message_id
     )
     problem = envelope_problem(message, actor)
     if problem is not None:
         raise problem
+    justification = _justification(request, actor, [message], sealed=True)
+    if justification:
+        services.consult_messages(actor, [message], request=request, justification=justification)
     return JsonResponse(message.envelope, content_type="application/jose+json")
 
 
 @router.get("/threads/{reference}", response=ThreadOut)
 def get_thread(request: HttpRequest, reference: str) -> Any:
-    """A thread with the messages of it the actor may see (each consultation logged)."""
+    """A thread with the messages of it the actor may see (each consultation logged); one
+    carrying special categories (LED Art. 10) needs the justification headers, as a message."""
     actor = request.auth  # type: ignore[attr-defined]
     thread = policy.get_visible_or_404(actor, Thread, reference=reference)
     messages = list(
@@ -345,8 +376,11 @@ def get_thread(request: HttpRequest, reference: str) -> Any:
             "sent_at", "id"
         )
     )
+    justification = _justification(request, actor, messages)
     now = clock.now()
-    services.consult_messages(actor, messages, request=request, now=now)
+    services.consult_messages(
+        actor, messages, request=request, now=now, justification=justification
+    )
     links = policy.visible_to(actor, thread.links.all()).values_list("reference", flat=True)
     return {
         "reference": thread.reference,
@@ -545,15 +579,17 @@ def upload(request: HttpRequest, name: str) -> Any:
 def download(
     request: HttpRequest, message_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> StreamingHttpResponse:
-    """The decrypted file, streamed; the download is logged as a consultation."""
+    """The decrypted file, streamed; the download is logged as a consultation. A file of a
+    message carrying special categories (LED Art. 10) needs the justification headers."""
     actor = request.auth  # type: ignore[attr-defined]
     message = policy.get_visible_or_404(
-        actor, Message.objects.select_related("forwarded_from"), uuid=message_id
+        actor, Message.objects.select_related("thread", "forwarded_from"), uuid=message_id
     )
     if content_hidden(message, actor):
         raise recalled_problem()  # the files went with the content (LED Art. 7(3))
     attachment = get_object_or_404(message.attachments.all(), uuid=attachment_id)
-    attachments.log_download(actor, attachment, request)
+    justification = _justification(request, actor, [message])
+    attachments.log_download(actor, attachment, request, justification=justification)
     response = StreamingHttpResponse(
         attachments.read_plaintext(attachment), content_type=attachment.content_type
     )

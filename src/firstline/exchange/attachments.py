@@ -32,7 +32,8 @@ from firstline.audit.models import Operation
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange import keys
-from firstline.exchange.models import Attachment, Message
+from firstline.exchange.markings import EntityKind
+from firstline.exchange.models import Attachment, Entity, Message
 
 CHUNK = 1024 * 1024
 # what is asked of the request stream at a time: small reads keep the server's own buffers
@@ -360,15 +361,29 @@ def read_plaintext(attachment: Attachment) -> Iterator[bytes]:
             index += 1
 
 
-def log_download(actor: Any, attachment: Attachment, request: Any = None) -> None:
-    """A download is a consultation of whatever personal data the file holds."""
+def log_download(
+    actor: Any, attachment: Attachment, request: Any = None, *, justification: str = ""
+) -> None:
+    """A download is a consultation of whatever personal data the file holds: about the people
+    its message names (``entity:<pk>``, as a consultation of the message names them).
+
+    The entry names the file, then its message as ``message:<uuid>``; ``justification`` is
+    only the reader's reason (given for a message carrying special categories), never this
+    context."""
+    message = attachment.message
+    people = (
+        Entity.objects.filter(message=message, kind=EntityKind.PERSON).values_list("pk", flat=True)
+        if message is not None
+        else []
+    )
     with transaction.atomic():
         record(
             actor=actor,
             operation=Operation.CONSULT,
             object_type="exchange.attachment",
-            object_ids=[attachment.uuid],
-            justification=f"attachment of message {attachment.message.uuid if attachment.message else ''}",
+            object_ids=[attachment.uuid] + ([f"message:{message.uuid}"] if message else []),
+            subjects=[f"entity:{pk}" for pk in people],
+            justification=justification,
             request=request,
         )
 

@@ -270,3 +270,15 @@ def envelope_problem(message: Message, actor: Any) -> Problem | None:
             for e in restricted
         ],
     )
+
+
+def carries_special_categories(message: Message, actor: Any = None) -> bool:
+    """Whether a message holds special categories of personal data (LED Art. 10: health,
+    beliefs, ethnic origin...). Showing it is a sensitive read: the reader gives a
+    justification first (``audit.justification``), and the consultation entry carries it.
+
+    With ``actor``, as that reader is shown the message (a recall hides its content from the
+    recipients); without, as stored (the sealed envelope holds it all)."""
+    if actor is not None and content_hidden(message, actor):
+        return False
+    return any(e.special_categories for e in message.entities.all())

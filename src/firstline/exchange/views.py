@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from firstline import policy
+from firstline.audit.justification import require_justification
 from firstline.core import clock
 from firstline.core.problems import Problem
 from firstline.exchange import attachments, deadlines, followup, listing, services
@@ -27,6 +28,7 @@ from firstline.exchange.models import ForwardRequest, Message, OrganisationKey, 
 from firstline.exchange.policy import cleared_levels, shown_subject
 from firstline.exchange.queries import (
     annotate_for,
+    carries_special_categories,
     content_hidden,
     envelope_problem,
     folder_page,
@@ -86,7 +88,11 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def thread(request: HttpRequest, reference: str) -> HttpResponse:
-    """A thread's visible messages; showing them is logged and sets read receipts."""
+    """A thread's visible messages; showing them is logged and sets read receipts.
+
+    A thread holding special categories of personal data (LED Art. 10) is shown only once the
+    reader said why (the justification form posts back here); the consultation carries it.
+    """
     actor = request.user
     found = policy.get_visible_or_404(actor, Thread, reference=reference)
     now = clock.now()
@@ -96,7 +102,15 @@ def thread(request: HttpRequest, reference: str) -> HttpResponse:
         .prefetch_related("entities", "receipts__organisation", "attachments")
         .order_by("sent_at", "id")
     )
-    services.consult_messages(actor, messages, request=request, now=now)
+    justification = ""
+    if any(carries_special_categories(m, actor) for m in messages):
+        asked = require_justification(request, found)
+        if isinstance(asked, HttpResponse):
+            return asked  # nothing read yet: no receipt, no entry
+        justification = asked
+    services.consult_messages(
+        actor, messages, request=request, now=now, justification=justification
+    )
     for m in messages:
         m.is_overdue = deadlines.is_overdue(  # type: ignore[attr-defined]
             getattr(m, "my_due_at", None),
