@@ -22,6 +22,7 @@ import pytest
 from django.db import OperationalError, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from tests.exchange.conftest import person
 
 from firstline.accounts.models import User
 from firstline.audit import heads, store
@@ -502,17 +503,10 @@ def sensitive_records(
         classification="RESTRICTED",
         evaluation={"source": "B", "information": "2"},
         entities=[
-            {
-                "kind": "person",
-                "names": ["Arben Krasniqi"],
-                "category": "person_at_risk",
-                "purpose": "prevention of radicalisation",
-                "legal_basis": "Law 108/2014 on State Police, Art. 4",
-                "review_date": "2027-01-31",
-                "retention_end": "2030-01-31",
-                "special_categories": ["health"],
-                "special_justification": "Strictly necessary for the care plan.",
-            }
+            person(
+                special_categories=["health"],
+                special_justification="Strictly necessary for the care plan.",
+            )
         ],
         attachments=[upload.uuid],
     )
